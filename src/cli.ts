@@ -1,0 +1,129 @@
+// Builds the commander program and is the ONE place where errors become exit codes and `error:` lines.
+import { Command, CommanderError, Option } from 'commander';
+import { getCommand } from './commands/get.js';
+import { listCommand } from './commands/list.js';
+import type { Runner } from './commands/command.js';
+import { CommandContext, type GlobalOptions } from './context.js';
+import { CliError, ExitCode } from './errors.js';
+import { type IO, colourEnabled, processIO } from './io.js';
+
+export const version = '0.1.0';
+
+/** Global options, on the program and (hidden from their help) on every command, so they go anywhere. */
+function globalOptions(): Option[] {
+  return [
+    new Option('--endpoints <list>', 'etcd endpoints, comma-separated (env MICRO_REGISTRY_ADDRESS, ETCDCTL_ENDPOINTS; default 127.0.0.1:2379)'),
+    new Option('--user <user[:password]>', 'etcd user (env ETCD_USERNAME / ETCD_PASSWORD, ETCDCTL_USER)'),
+    new Option('--password <password>', 'etcd password'),
+    new Option('--cacert <file>', 'CA bundle to verify etcd (env ETCDCTL_CACERT)'),
+    new Option('--cert <file>', 'client certificate (env ETCDCTL_CERT)'),
+    new Option('--key <file>', 'client key (env ETCDCTL_KEY)'),
+    new Option('--insecure-skip-tls-verify', 'do not verify the server certificate'),
+    new Option('--timeout <duration>', 'deadline of every etcd request (default 5s)'),
+    new Option('--layout <layout>', 'registry layout: micro, domain, legacy, v2, auto (default micro)'),
+    new Option('--prefix <prefix>', "override the layout's key prefix"),
+    new Option('--domain <domain>', 'micro v3 domain for --layout domain ("*" = all; default micro)'),
+    new Option('-o, --output <format>', 'output: table, wide, json, names (default table)'),
+    new Option('--strict', 'exit 6 on a malformed record instead of skipping it'),
+    new Option('--no-color', 'no colour (also NO_COLOR)'),
+    new Option('--debug', 'print stack traces of errors'),
+  ];
+}
+
+function buildProgram(io: IO, run: Runner): Command {
+  const program = new Command('micro-reg')
+    .description('Inspect and manage the Go Micro service registry in etcd.')
+    .version(version, '-V, --version', 'print the micro-reg version')
+    // Program options go before the command; every command carries its own copy of them.
+    .enablePositionalOptions()
+    .showHelpAfterError(false)
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined })
+    .exitOverride();
+  for (const o of globalOptions()) program.addOption(o);
+  const commands = [listCommand(run), getCommand(run)];
+  for (const cmd of commands) {
+    for (const o of globalOptions()) cmd.addOption(o.hideHelp());
+    cmd.addHelpText('after', '\nGlobal options (--endpoints, --user, TLS, --timeout, --layout, -o …): see micro-reg --help.');
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined });
+    program.addCommand(cmd);
+  }
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  micro-reg list
+  micro-reg get go.micro.srv.greeter -o json
+  MICRO_REGISTRY_ADDRESS=etcd-0:2379 micro-reg list --layout auto -o wide
+
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 etcd unreachable, 5 auth refused,
+6 malformed record (--strict), 7 wait timed out, 8 unreachable nodes, 130 cancelled.`,
+  );
+  return program;
+}
+
+/** `-o json` decides the error format too; commander may fail before it has parsed it. */
+function wantsJson(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === '-o' || a === '--output') && argv[i + 1] === 'json') return true;
+    if (a === '-ojson' || a === '--output=json') return true;
+  }
+  return false;
+}
+
+function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): number {
+  let exitCode: number = ExitCode.internal;
+  let message: string;
+  let hint: string | undefined;
+  let code = 'internal';
+  if (err instanceof CliError) {
+    exitCode = err.exitCode;
+    message = err.message;
+    hint = err.hint;
+    code = err.codeName;
+  } else if (err instanceof CommanderError) {
+    exitCode = ExitCode.usage;
+    message = err.message.replace(/^error: /, '');
+    code = 'usage';
+    hint = 'see micro-reg --help';
+  } else {
+    message = err instanceof Error ? err.message : String(err);
+    hint = debug ? undefined : 'this is a bug in micro-reg; run again with --debug for the stack trace';
+  }
+  if (wantsJson(argv)) {
+    io.stderr.write(`${JSON.stringify({ error: { code, exitCode, message, ...(hint ? { hint } : {}) } })}\n`);
+  } else {
+    const paint = colourEnabled(io.stderrIsTTY, io.env, argv.includes('--no-color') ? false : undefined);
+    io.stderr.write(`${paint ? '\x1b[31merror:\x1b[39m' : 'error:'} ${message}\n`);
+    if (hint) io.stderr.write(`hint: ${hint}\n`);
+  }
+  if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  return exitCode;
+}
+
+/** Runs micro-reg with the given arguments and returns its exit code. Never calls process.exit. */
+export async function main(argv: readonly string[], io: IO = processIO()): Promise<number> {
+  const debug = argv.includes('--debug');
+  const run: Runner =
+    (body) =>
+    async (...args) => {
+      const cmd = args[args.length - 1] as Command;
+      const ctx = new CommandContext(io, cmd.optsWithGlobals<GlobalOptions>());
+      try {
+        await body(ctx, ...(args.slice(0, -1) as never));
+      } finally {
+        ctx.close();
+      }
+    };
+  const program = buildProgram(io, run);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')) {
+      return ExitCode.ok;
+    }
+    if (err instanceof CommanderError && err.code === 'commander.executeSubCommandAsync') return err.exitCode;
+    return report(err, io, argv, debug);
+  }
+}

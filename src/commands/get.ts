@@ -1,0 +1,57 @@
+// `micro-reg get <service>`: every version, node (with lease TTL) and endpoint of one service.
+import { Command } from 'commander';
+import { MalformedRecordError, NotFoundError } from '../errors.js';
+import { startSpinner } from '../io.js';
+import { groupServices } from '../registry/codec.js';
+import { keySegment } from '../registry/keys.js';
+import { closeMatches } from '../registry/match.js';
+import { renderServicesJson } from '../render/json.js';
+import { renderServiceDetail } from '../render/table.js';
+import { type Runner, withExamples } from './command.js';
+
+interface GetOptions {
+  version?: string;
+}
+
+export function getCommand(run: Runner): Command {
+  const cmd = new Command('get')
+    .description("show one service: every version, its nodes with the TTL left on their lease, and its endpoints")
+    .argument('<service>', 'service name, e.g. go.micro.srv.greeter')
+    .option('--version <version>', 'only this version')
+    .action(
+      run(async (ctx, service: string, opts: GetOptions) => {
+        ctx.requireOutput(['table', 'wide', 'json'], 'get');
+        keySegment(service, 'service name');
+        const registry = await ctx.registry();
+        const stop = startSpinner(ctx.io, `reading ${service}…`);
+        try {
+          const result = await registry.read(service);
+          const records = result.records.filter((r) => opts.version === undefined || r.service.version === opts.version);
+          if (records.length === 0) {
+            if (result.malformed.length > 0 && result.records.length === 0) {
+              const keys = result.malformed.map((m) => `${m.key} (${m.reason})`);
+              throw new MalformedRecordError(`service ${service} has only malformed records: ${keys.join('; ')}`);
+            }
+            if (result.records.length > 0) {
+              const versions = [...new Set(result.records.map((r) => r.service.version))].sort();
+              throw new NotFoundError(`service ${service} has no version ${opts.version}`, `its versions: ${versions.join(', ')}`);
+            }
+            const similar = closeMatches(service, await registry.serviceSegments());
+            throw new NotFoundError(`service ${service} not found`, similar.length > 0 ? `did you mean ${similar.join(', ')}?` : 'run micro-reg list to see what is registered');
+          }
+          ctx.reportMalformed(result.malformed);
+          const services = groupServices(records, await registry.leaseTtls(records));
+          stop();
+          if (ctx.output === 'json') ctx.io.stdout.write(renderServicesJson(services, ctx.io.stdoutIsTTY));
+          else ctx.io.stdout.write(renderServiceDetail(services, ctx.style()));
+        } finally {
+          stop();
+        }
+      }),
+    );
+  return withExamples(cmd, [
+    'micro-reg get go.micro.srv.greeter',
+    'micro-reg get go.micro.srv.greeter --version 1.2.0 -o wide',
+    'micro-reg get go.micro.srv.greeter -o json | jq ".[].nodes[].address"',
+  ]);
+}

@@ -1,0 +1,43 @@
+// `micro-reg list [pattern]`: what is registered, one row per service name and version.
+import { Command } from 'commander';
+import { startSpinner } from '../io.js';
+import { groupServices } from '../registry/codec.js';
+import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
+import { renderServicesJson } from '../render/json.js';
+import { renderNames, renderServiceList } from '../render/table.js';
+import { type Runner, collect, withExamples } from './command.js';
+
+interface ListOptions {
+  selector?: string[];
+}
+
+export function listCommand(run: Runner): Command {
+  const cmd = new Command('list')
+    .alias('ls')
+    .description('list registered services: one row per name and version, with node and endpoint counts')
+    .argument('[pattern]', 'glob on the service name, e.g. "go.micro.srv.*"')
+    .option('-l, --selector <key=value>', 'only nodes whose metadata has key=value (repeatable, all must match)', collect)
+    .action(
+      run(async (ctx, pattern: string | undefined, opts: ListOptions) => {
+        const selectors = parseSelectors(opts.selector);
+        const matchName = nameMatcher(pattern === undefined ? [] : [pattern]);
+        const registry = await ctx.registry();
+        const stop = startSpinner(ctx.io, 'reading the registry…');
+        const result = await registry.read().finally(stop);
+        ctx.reportMalformed(result.malformed);
+        const services = groupServices(result.records.filter((r) => matchName(r.service.name) && matchesSelectors(r, selectors)));
+        if (ctx.output === 'json') ctx.io.stdout.write(renderServicesJson(services, ctx.io.stdoutIsTTY));
+        else if (ctx.output === 'names') ctx.io.stdout.write(renderNames(services));
+        else if (services.length > 0) ctx.io.stdout.write(renderServiceList(services, ctx.style()));
+        if (services.length === 0 && ctx.io.stderrIsTTY && ctx.output !== 'json') {
+          const where = result.spaces.map((s) => s.prefix).join(', ') || 'the standard prefixes';
+          ctx.info(pattern === undefined && selectors.length === 0 ? `No services registered under ${where}.` : 'No services match.');
+        }
+      }),
+    );
+  return withExamples(cmd, [
+    'micro-reg list',
+    'micro-reg list "go.micro.srv.*" -o wide',
+    'micro-reg list --selector server=grpc -o json | jq -r ".[].name"',
+  ]);
+}

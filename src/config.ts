@@ -1,0 +1,166 @@
+// Turns global flags and the environment into connection options. Precedence: flags, then the
+// environment, then defaults. Pure: callers pass the flags and the environment in.
+import { UsageError } from './errors.js';
+import type { LayoutOption } from './registry/model.js';
+
+export interface ConnectionConfig {
+  /** host:port pairs, without scheme. */
+  endpoints: string[];
+  tls: boolean;
+  username?: string;
+  password?: string;
+  cacert?: string;
+  cert?: string;
+  key?: string;
+  insecureSkipVerify: boolean;
+  /** Deadline of every request, in milliseconds. */
+  timeoutMs: number;
+}
+
+export interface RegistryConfig {
+  connection: ConnectionConfig;
+  layout: LayoutOption;
+  prefix?: string;
+  domain?: string;
+  strict: boolean;
+}
+
+/** The global options as commander parses them. */
+export interface GlobalFlags {
+  endpoints?: string;
+  user?: string;
+  password?: string;
+  cacert?: string;
+  cert?: string;
+  key?: string;
+  insecureSkipTlsVerify?: boolean;
+  timeout?: string;
+  layout?: string;
+  prefix?: string;
+  domain?: string;
+  strict?: boolean;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export const defaultEndpoint = '127.0.0.1:2379';
+export const defaultTimeout = '5s';
+const layoutOptions: readonly LayoutOption[] = ['micro', 'domain', 'legacy', 'v2', 'auto'];
+
+const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go-style durations ("500ms", "5s", "1m30s"); a bare number is seconds. */
+export function parseDuration(text: string, flag: string): number {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    total += Number(m[1]) * units[m[2]!]!;
+    matched = re.lastIndex;
+  }
+  if (t === '' || matched !== t.length) {
+    throw new UsageError(`invalid ${flag} "${text}": expected a duration such as 500ms, 5s or 1m30s`);
+  }
+  return Math.round(total);
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
+function parseEndpoint(raw: string): { address: string; tls: boolean | undefined } {
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/.exec(raw);
+  let tls: boolean | undefined;
+  let rest = raw;
+  if (m) {
+    const scheme = m[1]!.toLowerCase();
+    if (scheme !== 'http' && scheme !== 'https') {
+      throw new UsageError(`invalid endpoint "${raw}": the scheme must be http:// or https://`);
+    }
+    tls = scheme === 'https';
+    rest = m[2]!.replace(/\/+$/, '');
+  }
+  if (rest === '' || rest.includes('/') || /\s/.test(rest)) throw new UsageError(`invalid endpoint "${raw}": expected host:port`);
+  // go-micro adds etcd's client port to a bare host.
+  const bracketed = /^\[[^\]]+\](:\d+)?$/.exec(rest);
+  const hasPort = bracketed ? bracketed[1] !== undefined : /^[^:]+:\d+$/.test(rest);
+  const isBareHost = bracketed ? true : !rest.includes(':');
+  if (!hasPort && !isBareHost) throw new UsageError(`invalid endpoint "${raw}": expected host:port`);
+  const address = hasPort ? rest : `${rest}:2379`;
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  if (!(port >= 1 && port <= 65535)) throw new UsageError(`invalid endpoint "${raw}": the port must be 1-65535`);
+  return { address, tls };
+}
+
+export function resolveConnection(flags: GlobalFlags, env: Env): ConnectionConfig {
+  const endpointList = nonEmpty(flags.endpoints) ?? nonEmpty(env.MICRO_REGISTRY_ADDRESS) ?? nonEmpty(env.ETCDCTL_ENDPOINTS) ?? defaultEndpoint;
+  const parsed = endpointList
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')
+    .map(parseEndpoint);
+  if (parsed.length === 0) throw new UsageError('no etcd endpoint given', 'pass --endpoints host:port');
+
+  let username: string | undefined;
+  let password: string | undefined;
+  const userSpec = nonEmpty(flags.user) ?? nonEmpty(env.ETCDCTL_USER);
+  if (userSpec !== undefined) {
+    const i = userSpec.indexOf(':');
+    username = i < 0 ? userSpec : userSpec.slice(0, i);
+    if (i >= 0) password = userSpec.slice(i + 1);
+  } else {
+    username = nonEmpty(env.ETCD_USERNAME);
+  }
+  password = flags.password ?? password ?? env.ETCD_PASSWORD ?? env.ETCDCTL_PASSWORD;
+  if (username === '') throw new UsageError('invalid --user: the user name is empty');
+  if (username === undefined && flags.password !== undefined) throw new UsageError('--password needs --user');
+  if (username !== undefined && password === undefined) {
+    throw new UsageError(`no password for user "${username}"`, 'pass --user user:password, --password, or set ETCD_PASSWORD');
+  }
+
+  const cacert = nonEmpty(flags.cacert) ?? nonEmpty(env.ETCDCTL_CACERT);
+  const cert = nonEmpty(flags.cert) ?? nonEmpty(env.ETCDCTL_CERT);
+  const key = nonEmpty(flags.key) ?? nonEmpty(env.ETCDCTL_KEY);
+  const insecureSkipVerify = flags.insecureSkipTlsVerify ?? ['1', 'true'].includes((env.ETCDCTL_INSECURE_SKIP_TLS_VERIFY ?? '').toLowerCase());
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together: pass both or neither');
+
+  const schemes = new Set(parsed.map((p) => p.tls).filter((t) => t !== undefined));
+  if (schemes.size > 1) throw new UsageError('the endpoints mix http:// and https://: use one scheme for all');
+  const tls = schemes.has(true) || cacert !== undefined || cert !== undefined || insecureSkipVerify;
+  if (tls && schemes.has(false)) throw new UsageError('TLS options were given but the endpoints are http://', 'use https:// endpoints or drop the TLS options');
+
+  const config: ConnectionConfig = {
+    endpoints: parsed.map((p) => p.address),
+    tls,
+    insecureSkipVerify,
+    timeoutMs: parseDuration(flags.timeout ?? env.MICRO_REG_TIMEOUT ?? defaultTimeout, '--timeout'),
+  };
+  if (config.timeoutMs <= 0) throw new UsageError('invalid --timeout: it must be more than 0');
+  if (username !== undefined) config.username = username;
+  if (password !== undefined) config.password = password;
+  if (cacert !== undefined) config.cacert = cacert;
+  if (cert !== undefined) config.cert = cert;
+  if (key !== undefined) config.key = key;
+  return config;
+}
+
+export function resolveRegistryConfig(flags: GlobalFlags, env: Env): RegistryConfig {
+  const layout = (flags.layout ?? env.MICRO_REG_LAYOUT ?? 'micro') as LayoutOption;
+  if (!layoutOptions.includes(layout)) {
+    throw new UsageError(`invalid --layout "${layout}": expected one of ${layoutOptions.join(', ')}`);
+  }
+  if (layout === 'auto' && flags.prefix !== undefined) {
+    throw new UsageError('--prefix needs an explicit --layout', 'auto detection looks at the standard prefixes only');
+  }
+  const config: RegistryConfig = {
+    connection: resolveConnection(flags, env),
+    layout,
+    strict: flags.strict ?? false,
+  };
+  if (flags.prefix !== undefined) config.prefix = flags.prefix;
+  const domain = flags.domain ?? nonEmpty(env.MICRO_NAMESPACE);
+  if (domain !== undefined) config.domain = domain;
+  return config;
+}

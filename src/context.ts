@@ -1,0 +1,94 @@
+// What a command receives: its IO, the global options, and a registry client made on first use
+// (so `--help` and usage errors never load gRPC).
+import { Chalk, type ChalkInstance } from 'chalk';
+import { type GlobalFlags, type RegistryConfig, resolveRegistryConfig } from './config.js';
+import { MalformedRecordError, UsageError } from './errors.js';
+import { type IO, colourEnabled } from './io.js';
+import type { Registry } from './registry/registry.js';
+import type { MalformedRecord } from './registry/model.js';
+import type { Style } from './render/table.js';
+
+export type OutputFormat = 'table' | 'wide' | 'json' | 'names';
+export const outputFormats: readonly OutputFormat[] = ['table', 'wide', 'json', 'names'];
+
+export interface GlobalOptions extends GlobalFlags {
+  output?: string;
+  color?: boolean;
+  debug?: boolean;
+}
+
+export class CommandContext {
+  readonly output: OutputFormat;
+  readonly paintOut: ChalkInstance;
+  readonly paintErr: ChalkInstance;
+  private registryPromise: Promise<Registry> | undefined;
+  private cachedConfig: RegistryConfig | undefined;
+  private closers: (() => void)[] = [];
+
+  constructor(
+    readonly io: IO,
+    readonly flags: GlobalOptions,
+  ) {
+    const output = (flags.output ?? 'table') as OutputFormat;
+    if (!outputFormats.includes(output)) throw new UsageError(`invalid --output "${flags.output}": expected one of ${outputFormats.join(', ')}`);
+    this.output = output;
+    this.paintOut = new Chalk({ level: colourEnabled(io.stdoutIsTTY, io.env, flags.color) ? 1 : 0 });
+    this.paintErr = new Chalk({ level: colourEnabled(io.stderrIsTTY, io.env, flags.color) ? 1 : 0 });
+  }
+
+  get config(): RegistryConfig {
+    this.cachedConfig ??= resolveRegistryConfig(this.flags, this.io.env);
+    return this.cachedConfig;
+  }
+
+  /** The registry for this invocation; etcd3 is imported on first use only. */
+  registry(): Promise<Registry> {
+    this.registryPromise ??= (async () => {
+      const config = this.config;
+      const [{ EtcdClient }, { Registry }] = await Promise.all([import('./registry/client.js'), import('./registry/registry.js')]);
+      const client = new EtcdClient(config.connection);
+      this.closers.push(() => client.close());
+      return new Registry(client, config);
+    })();
+    return this.registryPromise;
+  }
+
+  /** Style for human output on stdout. */
+  style(): Style {
+    return { tty: this.io.stdoutIsTTY, paint: this.paintOut, width: this.io.columns(), wide: this.output === 'wide' };
+  }
+
+  /** Refuses output formats a command does not have. */
+  requireOutput(allowed: readonly OutputFormat[], command: string): void {
+    if (!allowed.includes(this.output)) {
+      throw new UsageError(`${command} does not support -o ${this.output}: use one of ${allowed.join(', ')}`);
+    }
+  }
+
+  get json(): boolean {
+    return this.output === 'json';
+  }
+
+  warn(message: string): void {
+    this.io.stderr.write(`${this.paintErr.yellow('warning:')} ${message}\n`);
+  }
+
+  info(message: string): void {
+    this.io.stderr.write(`${message}\n`);
+  }
+
+  /** Malformed records are skipped with a warning each, or with --strict end the command with exit 6. */
+  reportMalformed(malformed: readonly MalformedRecord[]): void {
+    if (malformed.length === 0) return;
+    if (this.config.strict) {
+      const first = malformed[0]!;
+      const more = malformed.length > 1 ? ` (and ${malformed.length - 1} more)` : '';
+      throw new MalformedRecordError(`malformed record ${first.key}: ${first.reason}${more}`, 'run without --strict to skip malformed records with a warning');
+    }
+    for (const m of malformed) this.warn(`skipped malformed record ${m.key}: ${m.reason}`);
+  }
+
+  close(): void {
+    for (const close of this.closers.splice(0)) close();
+  }
+}

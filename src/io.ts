@@ -1,0 +1,68 @@
+// The streams a command works with, and what they are attached to. Commands write only through an IO,
+// so tests can hand them a TestIO and read back what a person would have seen.
+import type { Readable } from 'node:stream';
+import type { Env } from './config.js';
+
+export interface OutStream {
+  write(chunk: string): unknown;
+}
+
+export interface IO {
+  stdout: OutStream;
+  stderr: OutStream;
+  stdin: Readable;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  stdinIsTTY: boolean;
+  /** Terminal width of stdout (80 when unknown). */
+  columns(): number;
+  env: Env;
+}
+
+/** Colour is on for a terminal unless NO_COLOR or --no-color say no; FORCE_COLOR turns it on anywhere. */
+export function colourEnabled(isTTY: boolean, env: Env, flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return isTTY && env.TERM !== 'dumb';
+}
+
+export function processIO(): IO {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    stdinIsTTY: process.stdin.isTTY === true,
+    columns: () => process.stdout.columns || Number(process.env.COLUMNS) || 80,
+    env: process.env,
+  };
+}
+
+const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/**
+ * A spinner on stderr for reads that take longer than ~300 ms; never when stderr is not a terminal.
+ * Returns the function that stops it and clears its line.
+ */
+export function startSpinner(io: IO, message: string, delayMs = 300): () => void {
+  if (!io.stderrIsTTY) return () => undefined;
+  let frame = 0;
+  let shown = false;
+  let interval: NodeJS.Timeout | undefined;
+  const timer = setTimeout(() => {
+    shown = true;
+    interval = setInterval(() => {
+      io.stderr.write(`\r${spinnerFrames[frame++ % spinnerFrames.length]} ${message}`);
+    }, 80);
+    interval.unref();
+  }, delayMs);
+  timer.unref();
+  return () => {
+    clearTimeout(timer);
+    if (interval) clearInterval(interval);
+    if (shown) io.stderr.write('\r\x1b[2K');
+  };
+}

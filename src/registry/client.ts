@@ -1,0 +1,249 @@
+// The only module that talks to etcd's v3 API (and the only importer of etcd3). Every call has a
+// deadline, pages through large ranges, and turns etcd3's errors into CliErrors in one function.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as etcd3 from 'etcd3';
+import type { ConnectionConfig } from '../config.js';
+import { AuthError, CliError, UnavailableError, UsageError } from '../errors.js';
+import type { RawKeyValue } from './codec.js';
+import { prefixRangeEnd } from './keys.js';
+
+/** Keys per range request: well under gRPC's message limit for go-micro-sized values (~1-4 KiB). */
+const pageSize = 1000;
+/** Lease lookups in flight at once. */
+const leaseConcurrency = 16;
+
+export interface RangeResult {
+  kvs: RawKeyValue[];
+  revision: string;
+}
+
+export interface PutResult {
+  revision: string;
+}
+
+export interface DeleteCondition {
+  key: string;
+  modRevision: string;
+}
+
+/** Which etcd endpoints we talk to, for messages. */
+function describeEndpoints(config: ConnectionConfig): string {
+  return config.endpoints.join(',');
+}
+
+function readFile(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read ${flag} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** etcd3's own dependencies (grpc-js, cockatiel), resolved as etcd3 resolves them so that we share its instances. */
+const requireFromEtcd3 = createRequire(createRequire(import.meta.url).resolve('etcd3'));
+
+/**
+ * etcd3 builds its TLS credentials itself and offers no way to skip verification; for
+ * --insecure-skip-tls-verify we hand grpc-js's createSsl the verify options while etcd3 calls it.
+ */
+function withSkipVerify<T>(skip: boolean, make: () => T): T {
+  if (!skip) return make();
+  const grpc = requireFromEtcd3('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  const original = grpc.credentials.createSsl;
+  grpc.credentials.createSsl = (root, key, chain) =>
+    original(root ?? null, key ?? null, chain ?? null, { rejectUnauthorized: false, checkServerIdentity: () => undefined });
+  try {
+    return make();
+  } finally {
+    grpc.credentials.createSsl = original;
+  }
+}
+
+/**
+ * The one mapping from etcd3's errors to micro-reg's exit codes: refused credentials and permissions are
+ * 5, anything that means "etcd did not answer" is 4. Errors that are already CliErrors pass through.
+ */
+export function mapEtcdError(err: unknown, config: ConnectionConfig): unknown {
+  if (err instanceof CliError) return err;
+  const where = describeEndpoints(config);
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof etcd3.EtcdAuthenticationFailedError || err instanceof etcd3.EtcdUserNotFoundError) {
+    return new AuthError(`etcd at ${where} refused the user name or password`, 'check --user / --password (or ETCD_USERNAME / ETCD_PASSWORD)');
+  }
+  if (err instanceof etcd3.EtcdPermissionDeniedError || err instanceof etcd3.EtcdRoleNotGrantedError) {
+    return new AuthError(`etcd at ${where} denied permission for this operation`, 'the user needs a role that grants access to the registry prefix');
+  }
+  if (err instanceof etcd3.GRPCUnauthenticatedError || err instanceof etcd3.EtcdInvalidAuthTokenError || /user name is empty|authentication is not enabled|invalid auth token/i.test(message)) {
+    const hint = /authentication is not enabled/i.test(message) ? 'this etcd has authentication disabled: drop --user' : 'pass --user user:password';
+    return new AuthError(`etcd at ${where} refused the request: ${message.replace(/^\d+ [A-Z_]+: /, '')}`, hint);
+  }
+  if (
+    err instanceof etcd3.GRPCUnavailableError ||
+    err instanceof etcd3.GRPCDeadlineExceededError ||
+    err instanceof etcd3.GRPCCancelledError ||
+    err instanceof etcd3.ClientClosedError ||
+    /ECONNREFUSED|No connection established|failed to connect|Deadline exceeded|handshake|certificate|Connection dropped/i.test(message)
+  ) {
+    const tlsHint = config.tls
+      ? 'check that etcd serves TLS there and that --cacert / --cert / --key are right'
+      : 'check --endpoints (or MICRO_REGISTRY_ADDRESS) and that etcd is running; for TLS use https://';
+    return new UnavailableError(`cannot reach etcd at ${where}: ${firstLine(message)}`, tlsHint);
+  }
+  return err;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/^\d+ [A-Z_]+: /, '').replace(/ Please report this error.*$/, '');
+}
+
+function noopPolicy(): etcd3.IOptions['faultHandling'] extends Partial<{ global: infer P }> | undefined ? P : never {
+  return (requireFromEtcd3('cockatiel') as typeof import('cockatiel')).noop;
+}
+
+export class EtcdClient {
+  readonly etcd: etcd3.Etcd3;
+
+  constructor(readonly config: ConnectionConfig) {
+    const options: etcd3.IOptions = {
+      hosts: config.endpoints.map((e) => (config.tls ? `https://${e}` : e)),
+      // Every unary request carries a gRPC deadline; streams (watch, keepalive) manage their own life.
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + config.timeoutMs }),
+      grpcOptions: {
+        'grpc.max_receive_message_length': 256 * 1024 * 1024,
+        // Notice a silently dead connection within ~15 s.
+        'grpc.keepalive_time_ms': 10_000,
+        'grpc.keepalive_timeout_ms': 5_000,
+        'grpc.keepalive_permit_without_calls': 1,
+      },
+      // etcd3's default retries and circuit breakers multiply the deadline; micro-reg wants one bounded
+      // attempt per host, so fail-over stays with the host loop below.
+      faultHandling: { host: () => noopPolicy(), global: noopPolicy() },
+    };
+    if (config.username !== undefined) {
+      options.auth = { username: config.username, password: config.password ?? '' };
+    }
+    if (config.cacert !== undefined || config.cert !== undefined) {
+      options.credentials = {
+        rootCertificate: config.cacert !== undefined ? readFile(config.cacert, '--cacert') : (undefined as unknown as Buffer),
+      };
+      if (config.cert !== undefined) options.credentials.certChain = readFile(config.cert, '--cert');
+      if (config.key !== undefined) options.credentials.privateKey = readFile(config.key, '--key');
+    }
+    this.etcd = withSkipVerify(config.insecureSkipVerify, () => new etcd3.Etcd3(options));
+  }
+
+  /**
+   * Runs one request with a hard deadline (gRPC's own can miss, e.g. while authenticating) and the
+   * error mapping. With several endpoints, a request that fails for want of an answer is tried once
+   * on each of the others, as etcdctl does.
+   */
+  async call<T>(fn: () => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    const attempts = this.config.endpoints.length;
+    for (let i = 0; i < attempts; i++) {
+      try {
+        return await this.withDeadline(fn());
+      } catch (e) {
+        lastError = mapEtcdError(e, this.config);
+        if (!(lastError instanceof UnavailableError)) throw lastError;
+      }
+    }
+    throw lastError;
+  }
+
+  private withDeadline<T>(promise: Promise<T>): Promise<T> {
+    const ms = this.config.timeoutMs + 250;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new UnavailableError(`etcd at ${describeEndpoints(this.config)} did not answer within ${this.config.timeoutMs} ms`, 'check that etcd is running and reachable, or raise --timeout')),
+        ms,
+      );
+    });
+    promise.catch(() => undefined);
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Every key under a prefix, read in pages at one revision so the result is a consistent snapshot. */
+  async rangePrefix(prefix: string, opts: { keysOnly?: boolean } = {}): Promise<RangeResult> {
+    const end = prefixRangeEnd(Buffer.from(prefix));
+    let from = Buffer.from(prefix);
+    let revision: string | undefined;
+    const kvs: RawKeyValue[] = [];
+    for (;;) {
+      const req: Parameters<etcd3.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit: pageSize, keys_only: opts.keysOnly ?? false };
+      if (revision !== undefined) req.revision = revision;
+      const res = await this.call(() => this.etcd.kv.range(req));
+      revision ??= res.header.revision;
+      for (const kv of res.kvs) {
+        kvs.push({ key: kv.key.toString('utf8'), value: kv.value, lease: kv.lease, modRevision: kv.mod_revision, createRevision: kv.create_revision });
+      }
+      const last = res.kvs[res.kvs.length - 1];
+      if (!res.more || !last) break;
+      from = Buffer.concat([last.key, Buffer.from([0])]);
+    }
+    return { kvs, revision: revision ?? '0' };
+  }
+
+  /** How many keys a prefix holds, without reading them. */
+  async countPrefix(prefix: string): Promise<number> {
+    const res = await this.call(() => this.etcd.kv.range({ key: Buffer.from(prefix), range_end: prefixRangeEnd(Buffer.from(prefix)), count_only: true }));
+    return Number(res.count);
+  }
+
+  /** Seconds left on a lease; -1 when the lease no longer exists. */
+  async leaseTtl(lease: string): Promise<number> {
+    const res = await this.call(() => this.etcd.leaseClient.leaseTimeToLive({ ID: lease }));
+    return Number(res.TTL);
+  }
+
+  /** Looks each distinct lease up once, a bounded number at a time. */
+  async leaseTtls(leases: Iterable<string>): Promise<Map<string, number>> {
+    const pending = [...new Set(leases)];
+    const out = new Map<string, number>();
+    const worker = async (): Promise<void> => {
+      for (let lease = pending.pop(); lease !== undefined; lease = pending.pop()) {
+        out.set(lease, await this.leaseTtl(lease));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(leaseConcurrency, pending.length) }, worker));
+    return out;
+  }
+
+  async grant(ttlSeconds: number): Promise<string> {
+    const res = await this.call(() => this.etcd.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }));
+    return res.ID;
+  }
+
+  async revoke(lease: string): Promise<void> {
+    await this.call(() => this.etcd.leaseClient.leaseRevoke({ ID: lease }));
+  }
+
+  async put(key: string, value: string, lease?: string): Promise<PutResult> {
+    const req: Parameters<etcd3.Etcd3['kv']['put']>[0] = { key: Buffer.from(key), value: Buffer.from(value) };
+    if (lease !== undefined) req.lease = lease;
+    const res = await this.call(() => this.etcd.kv.put(req));
+    return { revision: res.header.revision };
+  }
+
+  /**
+   * Deletes every key whose mod revision is still the one given, in one transaction. When any key
+   * changed, nothing is deleted and the keys that changed are returned, so the caller can retry with
+   * the rest.
+   */
+  async deleteIfUnchanged(conditions: readonly DeleteCondition[]): Promise<{ deleted: boolean; revision: string }> {
+    const res = await this.call(() =>
+      this.etcd.kv.txn({
+        compare: conditions.map((c) => ({ key: Buffer.from(c.key), target: 'Mod', result: 'Equal', mod_revision: c.modRevision })),
+        success: conditions.map((c) => ({ request_delete_range: { key: Buffer.from(c.key) } })),
+        failure: [],
+      }),
+    );
+    return { deleted: res.succeeded, revision: res.header.revision };
+  }
+
+  close(): void {
+    this.etcd.close();
+  }
+}

@@ -1,0 +1,289 @@
+// Pure decode/encode of go-micro registry values. Decoding is tolerant in the ways go-micro's
+// json.Unmarshal is (any key order, case-insensitive keys, null/[]/{} alike, the old `port` field) and
+// never throws: anything Go could not decode into a registry.Service comes back as a reason.
+import type { Endpoint, Layout, MalformedRecord, Metadata, Node, NodeRecord, NodeView, Service, ServiceView, Value } from './model.js';
+import { type KeySpace, classifyKey, keySegment } from './keys.js';
+
+/** Value trees deeper than this are refused: go-micro writes at most 3 (micro v3 gRPC: 6) levels. */
+export const maxValueDepth = 64;
+
+type Json = Record<string, unknown>;
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+class DecodeError extends Error {}
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Go matches JSON keys to struct fields exactly first, then case-insensitively (pre-2015 values use `Name`, `Id`…). */
+function field(obj: Json, name: string): unknown {
+  if (Object.hasOwn(obj, name)) return obj[name];
+  for (const key of Object.keys(obj)) {
+    if (key.toLowerCase() === name) return obj[key];
+  }
+  return undefined;
+}
+
+function str(obj: Json, name: string, where: string): string {
+  const v = field(obj, name);
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') throw new DecodeError(`${where}${name} is ${describe(v)}, not a string`);
+  return v;
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+function metadata(v: unknown, where: string): Metadata {
+  if (v === undefined || v === null) return null;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return {};
+    throw new DecodeError(`${where}metadata is a non-empty array`);
+  }
+  if (!isObject(v)) throw new DecodeError(`${where}metadata is ${describe(v)}, not an object`);
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (typeof val !== 'string') throw new DecodeError(`${where}metadata.${k} is ${describe(val)}, not a string`);
+    out[k] = val;
+  }
+  return out;
+}
+
+function list<T>(v: unknown, where: string, item: (x: unknown, where: string) => T): T[] | null {
+  if (v === undefined || v === null) return null;
+  if (isObject(v) && Object.keys(v).length === 0) return [];
+  if (!Array.isArray(v)) throw new DecodeError(`${where} is ${describe(v)}, not an array`);
+  return v.map((x, i) => item(x, `${where}[${i}]`));
+}
+
+function value(v: unknown, where: string, depth = 1): Value | null {
+  if (v === undefined || v === null) return null;
+  if (depth > maxValueDepth) throw new DecodeError(`${where} nests deeper than ${maxValueDepth} levels`);
+  if (!isObject(v)) throw new DecodeError(`${where} is ${describe(v)}, not an object`);
+  const values = list(field(v, 'values'), `${where}.values`, (x, w) => {
+    const child = value(x, w, depth + 1);
+    if (child === null) throw new DecodeError(`${w} is null`);
+    return child;
+  });
+  return { name: str(v, 'name', `${where}.`), type: str(v, 'type', `${where}.`), values };
+}
+
+function endpoint(v: unknown, where: string): Endpoint {
+  if (!isObject(v)) throw new DecodeError(`${where} is ${describe(v)}, not an object`);
+  return {
+    name: str(v, 'name', `${where}.`),
+    request: value(field(v, 'request'), `${where}.request`),
+    response: value(field(v, 'response'), `${where}.response`),
+    metadata: metadata(field(v, 'metadata'), `${where}.`),
+  };
+}
+
+/** "host" + port 54321 -> "host:54321"; IPv6 hosts get brackets, as net.JoinHostPort does. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Splits "host:port" / "[v6]:port"; undefined when there is no port. */
+export function splitHostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^\[([^\]]*)\]:(\d+)$/.exec(address) ?? /^([^:[\]]*):(\d+)$/.exec(address);
+  if (!m) return undefined;
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+function node(v: unknown, where: string): Node {
+  if (!isObject(v)) throw new DecodeError(`${where} is ${describe(v)}, not an object`);
+  let address = str(v, 'address', `${where}.`);
+  const port = field(v, 'port');
+  if (port !== undefined && port !== null) {
+    if (typeof port !== 'number' || !Number.isInteger(port)) throw new DecodeError(`${where}.port is ${describe(port)}, not an integer`);
+    // go-micro up to v1.7 kept the port apart; address is the bare host then.
+    if (port > 0 && splitHostPort(address) === undefined) address = joinHostPort(address, port);
+  }
+  return { id: str(v, 'id', `${where}.`), address, metadata: metadata(field(v, 'metadata'), `${where}.`) };
+}
+
+/** Decodes one stored value into a go-micro Service, or says why go-micro could not. */
+export function decodeService(raw: string | Uint8Array): Decoded<Service> {
+  const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: text.trim() === '' ? 'the value is empty' : 'the value is not JSON' };
+  }
+  if (!isObject(parsed)) return { ok: false, reason: `the value is ${describe(parsed)}, not a JSON object` };
+  try {
+    const name = str(parsed, 'name', '');
+    if (name === '') return { ok: false, reason: 'the service has no name' };
+    const nodes = list(field(parsed, 'nodes'), 'nodes', node) ?? [];
+    if (nodes.length === 0) return { ok: false, reason: 'the service has no node' };
+    return {
+      ok: true,
+      value: {
+        name,
+        version: str(parsed, 'version', ''),
+        metadata: metadata(field(parsed, 'metadata'), ''),
+        endpoints: list(field(parsed, 'endpoints'), 'endpoints', endpoint),
+        nodes,
+      },
+    };
+  } catch (e) {
+    if (e instanceof DecodeError) return { ok: false, reason: e.message };
+    // A RangeError from a pathological value must not escape a read either.
+    return { ok: false, reason: `the value cannot be decoded (${(e as Error).message})` };
+  }
+}
+
+export interface RawKeyValue {
+  key: string;
+  value: string | Uint8Array;
+  lease?: string;
+  modRevision?: string;
+  createRevision?: string;
+}
+
+export type RecordResult = { kind: 'record'; record: NodeRecord } | { kind: 'malformed'; malformed: MalformedRecord } | { kind: 'foreign' };
+
+function segmentOf(value: string): string | undefined {
+  try {
+    return keySegment(value, 'segment');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Classifies one key/value read from a layout's key space: a node record, a malformed record (with the
+ * reason), or `foreign`, a key of another layout that shares the prefix, which is not this layout's business.
+ */
+export function decodeRecord(space: KeySpace, kv: RawKeyValue): RecordResult {
+  const malformed = (reason: string): RecordResult => ({ kind: 'malformed', malformed: { key: kv.key, layout: space.layout, reason } });
+  const keyClass = classifyKey(space, kv.key);
+  if (keyClass.kind === 'foreign') return keyClass;
+  if (keyClass.kind === 'bad') return malformed(keyClass.reason);
+  const parsed = keyClass.parsed;
+  const decoded = decodeService(kv.value);
+  if (!decoded.ok) return malformed(decoded.reason);
+  const service = decoded.value;
+  if (service.nodes.length !== 1) return malformed(`the value holds ${service.nodes.length} nodes; a key holds one`);
+  if (segmentOf(service.name) !== parsed.service) return malformed(`the key names service "${parsed.service}" but the value "${service.name}"`);
+  const id = service.nodes[0]!.id;
+  if (segmentOf(id) !== parsed.node) return malformed(`the key names node "${parsed.node}" but the value "${id}"`);
+  const record: NodeRecord = { key: kv.key, layout: space.layout, service };
+  if (parsed.domain !== undefined) record.domain = parsed.domain;
+  if (kv.lease !== undefined && kv.lease !== '0') record.lease = kv.lease;
+  if (kv.modRevision !== undefined) record.modRevision = kv.modRevision;
+  if (kv.createRevision !== undefined) record.createRevision = kv.createRevision;
+  return { kind: 'record', record };
+}
+
+/** etcd lease ids are int64: decimal on the wire, hex as etcdctl prints them. */
+export function leaseHex(lease: string): string {
+  return BigInt(lease).toString(16);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * go-micro's grouping: one service per name+version (and per domain and layout, which are separate
+ * registries); the first record of a group, in key order, supplies metadata and endpoints; every
+ * record adds its node. Sorted by name then version, nodes by id. `ttls` (by lease id) fills node TTLs.
+ */
+export function groupServices(records: readonly NodeRecord[], ttls?: ReadonlyMap<string, number>): ServiceView[] {
+  const groups = new Map<string, ServiceView>();
+  for (const record of records) {
+    const s = record.service;
+    const groupKey = `${record.layout}\0${record.domain ?? ''}\0${s.name}\0${s.version}`;
+    let view = groups.get(groupKey);
+    if (!view) {
+      view = { name: s.name, version: s.version, metadata: s.metadata, endpoints: s.endpoints, nodes: [], layout: record.layout };
+      if (record.domain !== undefined) view.domain = record.domain;
+      groups.set(groupKey, view);
+    }
+    for (const n of s.nodes) {
+      const nv: NodeView = { ...n, key: record.key, layout: record.layout };
+      if (record.lease !== undefined) {
+        nv.lease = leaseHex(record.lease);
+        if (ttls) nv.ttl = ttls.get(record.lease) ?? null;
+      }
+      view.nodes.push(nv);
+    }
+  }
+  const out = [...groups.values()];
+  for (const v of out) v.nodes.sort((a, b) => compareText(a.id, b.id));
+  return out.sort(
+    (a, b) =>
+      compareText(a.name, b.name) ||
+      compareText(a.version, b.version) ||
+      compareText(a.domain ?? '', b.domain ?? '') ||
+      compareText(a.layout, b.layout),
+  );
+}
+
+// ---- encoding: what Go's json.Marshal of a registry.Service writes ----
+
+/**
+ * Go struct field order differs by go-micro version (format reference 3.2):
+ * - `v1.7`: node `id, address, port, metadata` (go-micro v0.x..v1.7, the legacy and v2 plugins);
+ * - `v1.8`: node `id, address, metadata`, endpoint `name, request, response, metadata` (v1.8..v4.10.1, micro v3);
+ * - `v4.10.2`: node `metadata, id, address`, endpoint `request, response, metadata, name` (v4.10.2+, v5, v6).
+ */
+export type FieldOrder = 'v1.7' | 'v1.8' | 'v4.10.2';
+
+/** The field order go-micro writes in each layout when micro-reg registers. */
+export const layoutFieldOrder: Record<Layout, FieldOrder> = {
+  micro: 'v4.10.2',
+  domain: 'v1.8',
+  legacy: 'v1.7',
+  v2: 'v1.7',
+};
+
+function sortedMetadata(m: Metadata): Metadata {
+  if (m === null) return null;
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(m).sort()) out[k] = m[k]!;
+  return out;
+}
+
+function encodeValue(v: Value | null): unknown {
+  if (v === null) return null;
+  return { name: v.name, type: v.type, values: v.values === null ? null : v.values.map(encodeValue) };
+}
+
+function encodeEndpoint(e: Endpoint, order: FieldOrder): unknown {
+  const request = encodeValue(e.request);
+  const response = encodeValue(e.response);
+  const metadata = sortedMetadata(e.metadata);
+  if (order === 'v4.10.2') return { request, response, metadata, name: e.name };
+  return { name: e.name, request, response, metadata };
+}
+
+function encodeNode(n: Node, order: FieldOrder): unknown {
+  const metadata = sortedMetadata(n.metadata);
+  if (order === 'v4.10.2') return { metadata, id: n.id, address: n.address };
+  if (order === 'v1.8') return { id: n.id, address: n.address, metadata };
+  const split = splitHostPort(n.address);
+  return { id: n.id, address: split ? split.host : n.address, port: split ? split.port : 0, metadata };
+}
+
+/** Go's encoder escapes these even inside strings; JSON.stringify does not. */
+const goEscapes: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+export function goJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => goEscapes[c]!);
+}
+
+/** The exact bytes go-micro of the given generation stores for this service. */
+export function encodeService(service: Service, order: FieldOrder): string {
+  return goJson({
+    name: service.name,
+    version: service.version,
+    metadata: sortedMetadata(service.metadata),
+    endpoints: service.endpoints === null ? null : service.endpoints.map((e) => encodeEndpoint(e, order)),
+    nodes: service.nodes.map((n) => encodeNode(n, order)),
+  });
+}

@@ -1,0 +1,116 @@
+// Reads of the registry, layout by layout: which key spaces to read (resolving `auto`), one range per
+// distinct prefix, each key classified by the codec. Commands get records and malformed records back.
+import type { RegistryConfig } from '../config.js';
+import type { EtcdClient } from './client.js';
+import { type RawKeyValue, decodeRecord } from './codec.js';
+import { type KeySpace, defaultPrefixes, keySegment, keySpace, readPrefix, serviceReadPrefix, wildcardDomain } from './keys.js';
+import type { Layout, MalformedRecord, NodeRecord } from './model.js';
+
+export interface ReadResult {
+  records: NodeRecord[];
+  malformed: MalformedRecord[];
+  /** The etcd revision the read saw ("0" when nothing was read). */
+  revision: string;
+  /** The key spaces that were read, for messages. */
+  spaces: KeySpace[];
+}
+
+export class Registry {
+  private resolvedSpaces: Promise<KeySpace[]> | undefined;
+
+  constructor(
+    readonly client: EtcdClient,
+    readonly config: RegistryConfig,
+  ) {}
+
+  /** The key spaces this invocation works on: the chosen layout, or for `auto` every layout that holds keys. */
+  spaces(): Promise<KeySpace[]> {
+    this.resolvedSpaces ??= this.resolveSpaces();
+    return this.resolvedSpaces;
+  }
+
+  private async resolveSpaces(): Promise<KeySpace[]> {
+    const { layout, prefix, domain } = this.config;
+    if (layout !== 'auto') return [keySpace(layout, prefix, domain)];
+    // One count-only request per v3 prefix; `micro` and `domain` share theirs and are told apart by key depth.
+    const [microCount, legacyCount] = await Promise.all([
+      this.client.countPrefix(defaultPrefixes.micro),
+      this.client.countPrefix(defaultPrefixes.legacy),
+    ]);
+    const spaces: KeySpace[] = [];
+    if (microCount > 0) spaces.push(keySpace('micro'), keySpace('domain', undefined, domain ?? wildcardDomain));
+    if (legacyCount > 0) spaces.push(keySpace('legacy'));
+    return spaces;
+  }
+
+  /** The key space records are written to: the chosen layout (auto writes to `micro`). */
+  writeSpace(): KeySpace {
+    const { layout, prefix, domain } = this.config;
+    return keySpace(layout === 'auto' ? 'micro' : layout, prefix, domain);
+  }
+
+  /** Every record, or every record of one service (matched on the JSON name, as keys are lossy). */
+  async read(service?: string): Promise<ReadResult> {
+    const spaces = await this.spaces();
+    const segment = service === undefined ? undefined : keySegment(service, 'service name');
+    // Read each distinct prefix once; every space sharing it classifies the keys.
+    const byPrefix = new Map<string, KeySpace[]>();
+    for (const space of spaces) {
+      const p = service === undefined ? readPrefix(space) : serviceReadPrefix(space, service);
+      byPrefix.set(p, [...(byPrefix.get(p) ?? []), space]);
+    }
+    const result: ReadResult = { records: [], malformed: [], revision: '0', spaces };
+    // A service read under `micro` also covers `domain` keys of a domain named like the service; the
+    // prefixes differ then, so overlapping reads cannot happen except through the wildcard domain.
+    const reads = await Promise.all([...byPrefix.entries()].map(async ([p, group]) => ({ group, range: await this.client.rangePrefix(p) })));
+    for (const { group, range } of reads) {
+      if (BigInt(range.revision) > BigInt(result.revision)) result.revision = range.revision;
+      for (const kv of range.kvs) classify(group, kv, segment, service, result);
+    }
+    return result;
+  }
+
+  /** Seconds left on each lease, looked up once per distinct lease. */
+  leaseTtls(records: readonly NodeRecord[]): Promise<Map<string, number>> {
+    return this.client.leaseTtls(records.flatMap((r) => (r.lease === undefined ? [] : [r.lease])));
+  }
+
+  /** Service names (key segments) of the whole registry, keys only: cheap, for hints and completion. */
+  async serviceSegments(): Promise<string[]> {
+    const spaces = await this.spaces();
+    const names = new Set<string>();
+    for (const space of spaces) {
+      const { kvs } = await this.client.rangePrefix(readPrefix(space), { keysOnly: true });
+      const depth = space.layout === 'domain' ? 3 : 2;
+      for (const { key } of kvs) {
+        const parts = key.slice(space.prefix.length).split('/');
+        if (parts.length === depth) names.add(parts[depth - 2]!);
+      }
+    }
+    return [...names].sort();
+  }
+
+  layoutsRead(): Promise<Layout[]> {
+    return this.spaces().then((s) => [...new Set(s.map((x) => x.layout))]);
+  }
+}
+
+function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult): void {
+  for (const space of group) {
+    const r = decodeRecord(space, kv);
+    if (r.kind === 'foreign') continue;
+    if (r.kind === 'malformed') {
+      // Under one service's prefix, only that service's keys are its business.
+      if (segment === undefined || keyServiceSegment(space, kv.key) === segment) out.malformed.push(r.malformed);
+      return;
+    }
+    if (service !== undefined && r.record.service.name !== service) return;
+    out.records.push(r.record);
+    return;
+  }
+}
+
+function keyServiceSegment(space: KeySpace, key: string): string | undefined {
+  const parts = key.slice(space.prefix.length).split('/');
+  return parts[space.layout === 'domain' ? 1 : 0];
+}

@@ -1,0 +1,41 @@
+// Pure JSON renderers: the stable contract, shaped like go-micro's registry types so Go programs can
+// decode it (design.md, Output). Extra fields: node `key`, `lease`, `ttl`, `layout`; service `domain`.
+import type { NodeView, ServiceView } from '../registry/model.js';
+
+export interface JsonNode {
+  id: string;
+  address: string;
+  metadata: Record<string, string> | null;
+  key: string;
+  layout: string;
+  lease?: string;
+  ttl?: number | null;
+}
+
+function nodeJson(n: NodeView): JsonNode {
+  const out: JsonNode = { id: n.id, address: n.address, metadata: n.metadata, key: n.key, layout: n.layout };
+  if (n.lease !== undefined) out.lease = n.lease;
+  if (n.ttl !== undefined) out.ttl = n.ttl !== null && n.ttl < 0 ? null : n.ttl;
+  return out;
+}
+
+export function serviceJson(s: ServiceView): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: s.name,
+    version: s.version,
+    metadata: s.metadata,
+    endpoints: s.endpoints,
+    nodes: s.nodes.map(nodeJson),
+  };
+  if (s.domain !== undefined) out.domain = s.domain;
+  return out;
+}
+
+/** Pretty on a terminal, compact when piped; never coloured. */
+export function renderJson(value: unknown, pretty: boolean): string {
+  return `${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`;
+}
+
+export function renderServicesJson(services: readonly ServiceView[], pretty: boolean): string {
+  return renderJson(services.map(serviceJson), pretty);
+}

@@ -1,0 +1,164 @@
+// Starts real etcd servers for tests: on free loopback ports, with a temporary data dir, optionally with
+// TLS (certificates made by openssl at test time), v2 API or auth. Stops them by PID.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TlsFiles {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+export interface EtcdOptions {
+  tls?: TlsFiles;
+  /** Require client certificates. */
+  clientCertAuth?: boolean;
+  enableV2?: boolean;
+  /** Reuse a data dir and ports (restart after a kill). */
+  dataDir?: string;
+  clientPort?: number;
+  peerPort?: number;
+}
+
+export interface EtcdServer {
+  /** host:port */
+  endpoint: string;
+  clientUrl: string;
+  clientPort: number;
+  peerPort: number;
+  dataDir: string;
+  pid: number;
+  options: EtcdOptions;
+  /** SIGTERM, wait for exit, remove the data dir. */
+  stop(): Promise<void>;
+  /** SIGKILL, wait for exit, keep the data dir (for restart). */
+  kill(): Promise<void>;
+  /** Start again on the same ports and data dir. */
+  restart(): Promise<EtcdServer>;
+}
+
+function etcdBinary(): string {
+  try {
+    return execFileSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('etcd is not installed: the integration tests need a real etcd. Install the Debian package etcd-server (apt-get install -y etcd-server), or run `bash scripts/ensure-etcd.sh`.');
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function waitExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> {
+  const bin = etcdBinary();
+  const clientPort = options.clientPort ?? (await freePort());
+  const peerPort = options.peerPort ?? (await freePort());
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'micro-reg-etcd-'));
+  const scheme = options.tls ? 'https' : 'http';
+  const clientUrl = `${scheme}://127.0.0.1:${clientPort}`;
+  const args = [
+    '--name', 'test',
+    '--data-dir', dataDir,
+    '--listen-client-urls', clientUrl,
+    '--advertise-client-urls', clientUrl,
+    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
+    '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+    '--initial-cluster', `test=http://127.0.0.1:${peerPort}`,
+    '--log-level', 'info',
+  ];
+  if (options.enableV2) args.push('--enable-v2');
+  if (options.tls) {
+    args.push('--cert-file', options.tls.serverCert, '--key-file', options.tls.serverKey, '--trusted-ca-file', options.tls.ca);
+    if (options.clientCertAuth) args.push('--client-cert-auth');
+  }
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`etcd did not become ready within 20s:\n${log.slice(-2000)}`)), 20_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.length > 100_000) log = log.slice(-50_000);
+      if (/ready to serve client requests/.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`etcd exited (${code ?? signal}) before it was ready:\n${log.slice(-2000)}`));
+    });
+  });
+  try {
+    await ready;
+  } catch (e) {
+    child.kill('SIGKILL');
+    await waitExit(child);
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+  child.stderr!.removeAllListeners('data');
+  child.stderr!.resume();
+  const server: EtcdServer = {
+    endpoint: `127.0.0.1:${clientPort}`,
+    clientUrl,
+    clientPort,
+    peerPort,
+    dataDir,
+    pid: child.pid!,
+    options,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await waitExit(child);
+      clearTimeout(timer);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await waitExit(child);
+    },
+    restart() {
+      return startEtcd({ ...options, dataDir, clientPort, peerPort });
+    },
+  };
+  return server;
+}
+
+/** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, made with openssl. */
+export function makeCertificates(dir: string): TlsFiles {
+  const run = (...args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  };
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=micro-reg test CA');
+  const leaf = (name: string, ext: string): void => {
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    execFileSync('sh', ['-c', `printf '%s\n' "${ext}" > ${name}.ext`], { cwd: dir });
+    run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+  };
+  leaf('server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth');
+  leaf('client', 'extendedKeyUsage=clientAuth');
+  return {
+    ca: join(dir, 'ca.crt'),
+    serverCert: join(dir, 'server.crt'),
+    serverKey: join(dir, 'server.key'),
+    clientCert: join(dir, 'client.crt'),
+    clientKey: join(dir, 'client.key'),
+  };
+}
