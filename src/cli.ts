@@ -83,7 +83,7 @@ function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): 
     code = err.codeName;
   } else if (err instanceof CommanderError) {
     exitCode = ExitCode.usage;
-    message = err.message.replace(/^error: /, '');
+    message = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
     code = 'usage';
     hint = 'see micro-reg --help';
   } else {

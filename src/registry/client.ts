@@ -93,8 +93,11 @@ export function mapEtcdError(err: unknown, config: ConnectionConfig): unknown {
   return err;
 }
 
+/** grpc-js wraps the cause ("No connection established. Last error: Error: connect ECONNREFUSED …"); keep the cause. */
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/^\d+ [A-Z_]+: /, '').replace(/ Please report this error.*$/, '');
+  const line = message.split('\n')[0]!.replace(/^\d+ [A-Z_]+: /, '').replace(/ Please report this error.*$/, '');
+  const cause = /Last error: (?:Error: )?(.*?)\.?\s*(?:Resolution note:.*)?$/.exec(line);
+  return cause?.[1] || line;
 }
 
 function noopPolicy(): etcd3.IOptions['faultHandling'] extends Partial<{ global: infer P }> | undefined ? P : never {

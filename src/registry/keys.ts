@@ -95,12 +95,12 @@ export function classifyKey(space: KeySpace, key: string): KeyClass {
   if (!key.startsWith(space.prefix)) return { kind: 'foreign' };
   const parts = key.slice(space.prefix.length).split('/');
   const want = space.layout === 'domain' ? 3 : 2;
+  if (parts.some((p) => p === '')) return { kind: 'bad', reason: 'the key has an empty segment' };
   if (parts.length !== want) {
     if (space.layout === 'micro' && parts.length === 3) return { kind: 'foreign' };
     if (space.layout === 'domain' && parts.length === 2) return { kind: 'foreign' };
     return { kind: 'bad', reason: `the key has ${parts.length} segment${parts.length === 1 ? '' : 's'} below ${space.prefix}; expected ${want}` };
   }
-  if (parts.some((p) => p === '')) return { kind: 'bad', reason: 'the key has an empty segment' };
   if (space.layout === 'domain') {
     const [domain, service, node] = parts as [string, string, string];
     return { kind: 'node', parsed: { domain, service, node } };

@@ -20,36 +20,48 @@ const visibleLength = (s: string): number => [...s.replace(ansi, '')].length;
 /** Tab-separated cells must not hold tabs or newlines of their own. */
 const tsvCell = (s: string): string => s.replace(/[\t\r\n]+/g, ' ');
 
-/** Shrinks the widest columns until the table fits the terminal; cells then wrap. */
-function fitWidths(head: string[], rows: string[][], width: number): number[] | undefined {
-  const widths = head.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))) + 2);
-  const frame = head.length + 1;
-  let total = widths.reduce((a, b) => a + b, 0) + frame;
-  if (total <= width) return undefined;
-  const min = 8;
-  while (total > width) {
-    let widest = 0;
-    for (let i = 1; i < widths.length; i++) if (widths[i]! > widths[widest]!) widest = i;
-    if (widths[widest]! <= min) break;
-    widths[widest]!--;
-    total--;
-  }
-  return widths;
+/** Cuts a plain (uncoloured) cell to `width` characters, marking the cut with an ellipsis. */
+function truncate(cell: string, width: number): string {
+  const chars = [...cell];
+  return chars.length <= width ? cell : `${chars.slice(0, Math.max(1, width - 1)).join('')}…`;
 }
 
-/** One table: cli-table3 on a terminal, a header line and tab-separated rows when piped. */
-export function renderTable(head: string[], rows: string[][], style: Style): string {
+/**
+ * Fits a table to the terminal as kubectl does: names and ids stay whole; the columns marked
+ * truncatable (metadata, keys, type trees: plain text) give up width, widest first, down to 12 characters.
+ */
+function fitToWidth(head: string[], rows: string[][], width: number, truncatable: readonly number[]): string[][] {
+  const gap = 3;
+  const widths = head.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  let total = widths.reduce((a, b) => a + b + gap, 0);
+  const min = 12;
+  const limits = [...widths];
+  while (total > width) {
+    let widest = -1;
+    for (const i of truncatable) if (limits[i]! > min && (widest < 0 || limits[i]! > limits[widest]!)) widest = i;
+    if (widest < 0) break;
+    limits[widest]!--;
+    total--;
+  }
+  if (limits.every((l, i) => l === widths[i])) return rows;
+  return rows.map((r) => r.map((cell, i) => (limits[i]! < widths[i]! ? truncate(cell, limits[i]!) : cell)));
+}
+
+/**
+ * One table: cli-table3 on a terminal, a header line and tab-separated rows when piped. On a
+ * terminal, except with -o wide, the `truncatable` columns are cut to fit the width.
+ */
+export function renderTable(head: string[], rows: string[][], style: Style, truncatable: readonly number[] = []): string {
   if (!style.tty) {
     return [head, ...rows].map((r) => r.map(tsvCell).join('\t')).join('\n') + '\n';
   }
-  const colWidths = fitWidths(head, rows, style.width);
+  const fitted = style.wide ? rows : fitToWidth(head, rows, style.width, truncatable);
   const table = new Table({
     head: head.map((h) => style.paint.bold(h)),
     style: { head: [], border: [], compact: true },
     chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ' },
-    ...(colWidths ? { colWidths, wordWrap: true, wrapOnWordBoundary: false } : {}),
   });
-  for (const r of rows) table.push(r);
+  for (const r of fitted) table.push(r);
   return table
     .toString()
     .split('\n')
@@ -110,7 +122,7 @@ export function renderServiceList(services: readonly ServiceView[], style: Style
     if (style.wide) row.push(s.nodes.map((n) => n.address).join(','), formatMetadata(s.metadata) || '-');
     return row;
   });
-  return renderTable(head, rows, style);
+  return renderTable(head, rows, style, [head.length - 1]);
 }
 
 export function formatTtl(node: NodeView, paint: ChalkInstance): string {
@@ -137,8 +149,8 @@ export function renderServiceDetail(services: readonly ServiceView[], style: Sty
     });
     const endpoints = s.endpoints ?? [];
     const endpointRows = endpoints.map((e) => [e.name, formatValue(e.request), formatValue(e.response), formatMetadata(e.metadata) || '-']);
-    let out = `${title.join('  ')}\n${renderTable(nodeHead, nodeRows, style)}`;
-    out += endpointRows.length > 0 ? `\n${renderTable(['ENDPOINT', 'REQUEST', 'RESPONSE', 'METADATA'], endpointRows, style)}` : '\n(no endpoints)\n';
+    let out = `${title.join('  ')}\n${renderTable(nodeHead, nodeRows, style, [3])}`;
+    out += endpointRows.length > 0 ? `\n${renderTable(['ENDPOINT', 'REQUEST', 'RESPONSE', 'METADATA'], endpointRows, style, [1, 2, 3])}` : '\n(no endpoints)\n';
     return out;
   });
   return blocks.join('\n');

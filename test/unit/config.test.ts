@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, resolveConnection, resolveRegistryConfig } from '../../src/config.js';
+import { UsageError } from '../../src/errors.js';
+import { keySegment, keySpace, nodeKey, normalisePrefix, serviceDir } from '../../src/registry/keys.js';
+import { closeMatches, globToRegExp, parseSelectors } from '../../src/registry/match.js';
+
+describe('connection options', () => {
+  it('defaults to 127.0.0.1:2379 and 5s', () => {
+    expect(resolveConnection({}, {})).toMatchObject({ endpoints: ['127.0.0.1:2379'], tls: false, timeoutMs: 5000 });
+  });
+
+  it('takes flags over MICRO_REGISTRY_ADDRESS over ETCDCTL_ENDPOINTS', () => {
+    const env = { MICRO_REGISTRY_ADDRESS: 'a:1', ETCDCTL_ENDPOINTS: 'b:2' };
+    expect(resolveConnection({ endpoints: 'c:3,d:4' }, env).endpoints).toEqual(['c:3', 'd:4']);
+    expect(resolveConnection({}, env).endpoints).toEqual(['a:1']);
+    expect(resolveConnection({}, { ETCDCTL_ENDPOINTS: 'b:2' }).endpoints).toEqual(['b:2']);
+  });
+
+  it('accepts schemes, adds the default port, turns TLS on for https', () => {
+    expect(resolveConnection({ endpoints: 'https://h:2379,https://g' }, {})).toMatchObject({ endpoints: ['h:2379', 'g:2379'], tls: true });
+    expect(resolveConnection({ endpoints: 'http://[::1]:2379' }, {})).toMatchObject({ endpoints: ['[::1]:2379'], tls: false });
+  });
+
+  it('refuses bad endpoints, mixed schemes and a lone --cert', () => {
+    for (const endpoints of ['ftp://h:1', 'h:99999', 'h:1/path', 'http://a:1,https://b:1']) {
+      expect(() => resolveConnection({ endpoints }, {}), endpoints).toThrow(UsageError);
+    }
+    expect(() => resolveConnection({ cert: 'c.pem' }, {})).toThrow(/--cert and --key/);
+  });
+
+  it('reads user:password from the flag or the environment', () => {
+    expect(resolveConnection({ user: 'root:pw' }, {})).toMatchObject({ username: 'root', password: 'pw' });
+    expect(resolveConnection({ user: 'root', password: 'x' }, {})).toMatchObject({ username: 'root', password: 'x' });
+    expect(resolveConnection({}, { ETCD_USERNAME: 'u', ETCD_PASSWORD: 'p' })).toMatchObject({ username: 'u', password: 'p' });
+    expect(resolveConnection({}, { ETCDCTL_USER: 'v:q' })).toMatchObject({ username: 'v', password: 'q' });
+    expect(() => resolveConnection({ user: 'root' }, {})).toThrow(/no password/);
+  });
+
+  it('parses durations', () => {
+    expect(parseDuration('500ms', '--timeout')).toBe(500);
+    expect(parseDuration('1m30s', '--timeout')).toBe(90_000);
+    expect(parseDuration('2', '--timeout')).toBe(2000);
+    for (const bad of ['', 'soon', '5x', '-1s', '5s ms']) expect(() => parseDuration(bad, '--timeout'), bad).toThrow(UsageError);
+  });
+
+  it('validates the layout', () => {
+    expect(() => resolveRegistryConfig({ layout: 'consul' }, {})).toThrow(/invalid --layout/);
+    expect(resolveRegistryConfig({ layout: 'auto' }, {}).layout).toBe('auto');
+  });
+});
+
+describe('keys', () => {
+  it("builds go-micro's keys, '/' becoming '-'", () => {
+    expect(nodeKey(keySpace('micro'), 'a/b', 'n/1')).toBe('/micro/registry/a-b/n-1');
+    expect(nodeKey(keySpace('domain', undefined, 'prod'), 'svc', 'n')).toBe('/micro/registry/prod/svc/n');
+    expect(nodeKey(keySpace('legacy'), 'svc', 'n')).toBe('/micro-registry/svc/n');
+    expect(serviceDir(keySpace('micro', '/x/y'), 'svc')).toBe('/x/y/svc/');
+  });
+
+  it('refuses segments that would leave the prefix', () => {
+    for (const bad of ['', ' ', '.', '..']) expect(() => keySegment(bad, 'node id'), JSON.stringify(bad)).toThrow(UsageError);
+    expect(() => nodeKey(keySpace('domain', undefined, '*'), 's', 'n')).toThrow(/can only be read/);
+    expect(() => normalisePrefix('/')).toThrow(UsageError);
+    expect(normalisePrefix('/a/../b')).toBe('/b/');
+  });
+});
+
+describe('matching', () => {
+  it('globs whole names', () => {
+    expect(globToRegExp('go.micro.*').test('go.micro.srv.greeter')).toBe(true);
+    expect(globToRegExp('go.micro.*').test('gommicro.x')).toBe(false);
+    expect(globToRegExp('svc-[ab]?').test('svc-a1')).toBe(true);
+  });
+
+  it('parses selectors', () => {
+    expect(parseSelectors(['server=grpc', 'a=b=c'])).toEqual([{ key: 'server', value: 'grpc' }, { key: 'a', value: 'b=c' }]);
+    expect(() => parseSelectors(['novalue'])).toThrow(UsageError);
+  });
+
+  it('suggests close names', () => {
+    expect(closeMatches('greter', ['go.micro.srv.greeter', 'go.micro.srv.auth'])).toEqual(['go.micro.srv.greeter']);
+    expect(closeMatches('zzz', ['go.micro.srv.greeter'])).toEqual([]);
+  });
+});
