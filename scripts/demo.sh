@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The README's demo: installs what it needs, starts a throwaway etcd on loopback unless one answers on
+# 127.0.0.1:2379, registers a few sample go-micro services, shows `list` and `get`, and stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-etcd.sh
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npm run --silent build
+
+mr() { echo; echo "\$ micro-reg $*"; ./bin/micro-reg "$@"; }
+
+etcd_pid=""
+data_dir=""
+cleanup() {
+  if [ -n "$etcd_pid" ]; then kill "$etcd_pid" 2>/dev/null || true; wait "$etcd_pid" 2>/dev/null || true; fi
+  [ -n "$data_dir" ] && rm -rf "$data_dir"
+  return 0
+}
+trap cleanup EXIT
+
+endpoint=127.0.0.1:2379
+if ./bin/micro-reg --endpoints "$endpoint" --timeout 1s list -o names >/dev/null 2>&1; then
+  echo "Using the etcd that answers on $endpoint (the sample records expire within 2 minutes and are removed at the end)."
+  own=0
+else
+  port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  peer=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  endpoint=127.0.0.1:$port
+  data_dir=$(mktemp -d)
+  etcd --name demo --data-dir "$data_dir" --listen-client-urls "http://$endpoint" --advertise-client-urls "http://$endpoint" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "demo=http://127.0.0.1:$peer" >"$data_dir.log" 2>&1 &
+  etcd_pid=$!
+  own=1
+  for _ in $(seq 1 100); do
+    ./bin/micro-reg --endpoints "$endpoint" --timeout 1s list -o names >/dev/null 2>&1 && break
+    kill -0 "$etcd_pid" 2>/dev/null || { echo "etcd failed to start:"; cat "$data_dir.log"; exit 1; }
+    sleep 0.1
+  done
+  rm -f "$data_dir.log"
+  echo "Started a throwaway etcd on $endpoint (pid $etcd_pid)."
+fi
+export MICRO_REGISTRY_ADDRESS=$endpoint
+
+node scripts/demo-seed.mjs "$endpoint"
+echo "Registered three sample go-micro services."
+
+mr list
+mr list -o wide
+mr get go.micro.srv.greeter
+mr get go.micro.srv.auth -o json
+mr get go.micro.srv.greter || true
+
+[ "$own" = 0 ] && node scripts/demo-seed.mjs "$endpoint" --remove
+echo
+echo "Done. Try: micro-reg --help"
