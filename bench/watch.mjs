@@ -1,0 +1,4 @@
+// Watch benchmark placeholder until `watch` exists: returns null.
+export async function watchBench() {
+  return null;
+}
