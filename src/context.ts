@@ -45,10 +45,13 @@ export class CommandContext {
   registry(): Promise<Registry> {
     this.registryPromise ??= (async () => {
       const config = this.config;
-      const [{ EtcdClient }, { Registry }] = await Promise.all([import('./registry/client.js'), import('./registry/registry.js')]);
+      const [{ EtcdClient }, { Registry }, { V2Client }] = await Promise.all([import('./registry/client.js'), import('./registry/registry.js'), import('./registry/v2.js')]);
       const client = new EtcdClient(config.connection);
       this.closers.push(() => client.close());
-      return new Registry(client, config);
+      // The v2 keys API (HTTP) is cheap to set up and opens no connection until used.
+      const v2 = new V2Client(config.connection);
+      this.closers.push(() => v2.close());
+      return new Registry(client, config, v2);
     })();
     return this.registryPromise;
   }

@@ -142,6 +142,9 @@ export interface RawKeyValue {
   lease?: string;
   modRevision?: string;
   createRevision?: string;
+  /** v2 keys API only: seconds left on the key's TTL when it was read, and its deadline. */
+  ttl?: number;
+  expiration?: string;
 }
 
 export type RecordResult = { kind: 'record'; record: NodeRecord } | { kind: 'malformed'; malformed: MalformedRecord } | { kind: 'foreign' };
@@ -176,6 +179,8 @@ export function decodeRecord(space: KeySpace, kv: RawKeyValue): RecordResult {
   if (kv.lease !== undefined && kv.lease !== '0') record.lease = kv.lease;
   if (kv.modRevision !== undefined) record.modRevision = kv.modRevision;
   if (kv.createRevision !== undefined) record.createRevision = kv.createRevision;
+  if (kv.ttl !== undefined) record.ttl = kv.ttl;
+  if (kv.expiration !== undefined) record.expiration = kv.expiration;
   return { kind: 'record', record };
 }
 
@@ -191,7 +196,8 @@ function compareText(a: string, b: string): number {
 /**
  * go-micro's grouping: one service per name+version (and per domain and layout, which are separate
  * registries); the first record of a group, in key order, supplies metadata and endpoints; every
- * record adds its node. Sorted by name then version, nodes by id. `ttls` (by lease id) fills node TTLs.
+ * record adds its node. Sorted by name then version, nodes by id. `ttls` (by lease id) fills node TTLs;
+ * v2 keys carry their own TTL, read with the key.
  */
 export function groupServices(records: readonly NodeRecord[], ttls?: ReadonlyMap<string, number>): ServiceView[] {
   const groups = new Map<string, ServiceView>();
@@ -209,6 +215,9 @@ export function groupServices(records: readonly NodeRecord[], ttls?: ReadonlyMap
       if (record.lease !== undefined) {
         nv.lease = leaseHex(record.lease);
         if (ttls) nv.ttl = ttls.get(record.lease) ?? null;
+      } else if (record.ttl !== undefined) {
+        nv.ttl = record.ttl;
+        if (record.expiration !== undefined) nv.expiration = record.expiration;
       }
       view.nodes.push(nv);
     }

@@ -46,8 +46,12 @@ export interface NodeRecord {
   service: Service;
   /** etcd lease id as decimal string ("0" or absent: no lease). */
   lease?: string;
+  /** v3: the key's mod/create revision. v2 layout: the key's modifiedIndex/createdIndex in the v2 store. */
   modRevision?: string;
   createRevision?: string;
+  /** v2 layout only (keys have TTLs, not leases): seconds left when read, and the RFC 3339 deadline. */
+  ttl?: number;
+  expiration?: string;
 }
 
 /** A record that could not be decoded; reads skip it with a warning (or fail with --strict). */
@@ -62,8 +66,10 @@ export interface NodeView extends Node {
   key: string;
   /** Lease id in hex, as etcdctl prints it; absent when the key has no lease. */
   lease?: string;
-  /** Seconds left on the lease; null when unknown or not looked up, absent without a lease. */
+  /** Seconds left on the lease (v2: on the key); null when unknown or not looked up, absent without a lease or TTL. */
   ttl?: number | null;
+  /** v2 layout: when the key's TTL runs out (RFC 3339). */
+  expiration?: string;
   layout: Layout;
 }
 

@@ -1,16 +1,20 @@
 // Reads of the registry, layout by layout: which key spaces to read (resolving `auto`), one range per
-// distinct prefix, each key classified by the codec. Commands get records and malformed records back.
+// distinct prefix (v3) or one recursive GET per directory (v2 keys API), each key classified by the
+// same codec. Commands get records and malformed records back.
 import type { RegistryConfig } from '../config.js';
 import type { EtcdClient } from './client.js';
 import { type RawKeyValue, decodeRecord } from './codec.js';
-import { type KeySpace, defaultPrefixes, keySegment, keySpace, readPrefix, serviceReadPrefix, wildcardDomain } from './keys.js';
+import { type KeySpace, defaultPrefixes, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix, wildcardDomain } from './keys.js';
 import type { Layout, MalformedRecord, NodeRecord } from './model.js';
+import { type V2Client, v2RawKeyValue } from './v2.js';
 
 export interface ReadResult {
   records: NodeRecord[];
   malformed: MalformedRecord[];
   /** The etcd revision the read saw ("0" when nothing was read). */
   revision: string;
+  /** The v2 store's X-Etcd-Index of the v2 read (a v2 watch resumes at v2Index + 1); absent without one. */
+  v2Index?: number;
   /** The key spaces that were read, for messages. */
   spaces: KeySpace[];
 }
@@ -21,6 +25,8 @@ export class Registry {
   constructor(
     readonly client: EtcdClient,
     readonly config: RegistryConfig,
+    /** The etcd v2 keys API, for the `v2` layout (and `auto`'s probe of it). */
+    readonly v2: V2Client,
   ) {}
 
   /** The key spaces this invocation works on: the chosen layout, or for `auto` every layout that holds keys. */
@@ -33,13 +39,17 @@ export class Registry {
     const { layout, prefix, domain } = this.config;
     if (layout !== 'auto') return [keySpace(layout, prefix, domain)];
     // One count-only request per v3 prefix; `micro` and `domain` share theirs and are told apart by key depth.
-    const [microCount, legacyCount] = await Promise.all([
+    // The v2 store is apart from the v3 keyspace: one GET of its directory, which is no error on an
+    // etcd that serves no v2 API (3.4/3.5 without --enable-v2).
+    const [microCount, legacyCount, v2Entries] = await Promise.all([
       this.client.countPrefix(defaultPrefixes.micro),
       this.client.countPrefix(defaultPrefixes.legacy),
+      this.v2.hasEntries(defaultPrefixes.v2),
     ]);
     const spaces: KeySpace[] = [];
     if (microCount > 0) spaces.push(keySpace('micro'), keySpace('domain', undefined, domain ?? wildcardDomain));
     if (legacyCount > 0) spaces.push(keySpace('legacy'));
+    if (v2Entries) spaces.push(keySpace('v2'));
     return spaces;
   }
 
@@ -53,19 +63,30 @@ export class Registry {
   async read(service?: string): Promise<ReadResult> {
     const spaces = await this.spaces();
     const segment = service === undefined ? undefined : keySegment(service, 'service name');
-    // Read each distinct prefix once; every space sharing it classifies the keys.
+    // Read each distinct prefix once; every space sharing it classifies the keys. `legacy` and `v2`
+    // share a prefix but not a keyspace, so v2 spaces are read apart, through the v2 API.
     const byPrefix = new Map<string, KeySpace[]>();
+    const v2Spaces = spaces.filter((s) => s.layout === 'v2');
     for (const space of spaces) {
+      if (space.layout === 'v2') continue;
       const p = service === undefined ? readPrefix(space) : serviceReadPrefix(space, service);
       byPrefix.set(p, [...(byPrefix.get(p) ?? []), space]);
     }
     const result: ReadResult = { records: [], malformed: [], revision: '0', spaces };
     // A service read under `micro` also covers `domain` keys of a domain named like the service; the
     // prefixes differ then, so overlapping reads cannot happen except through the wildcard domain.
-    const reads = await Promise.all([...byPrefix.entries()].map(async ([p, group]) => ({ group, range: await this.client.rangePrefix(p) })));
+    const [reads, v2Reads] = await Promise.all([
+      Promise.all([...byPrefix.entries()].map(async ([p, group]) => ({ group, range: await this.client.rangePrefix(p) }))),
+      Promise.all(v2Spaces.map(async (space) => ({ space, tree: await this.v2.readTree(service === undefined ? space.prefix : serviceDir(space, service)) }))),
+    ]);
     for (const { group, range } of reads) {
       if (BigInt(range.revision) > BigInt(result.revision)) result.revision = range.revision;
       for (const kv of range.kvs) classify(group, kv, segment, service, result);
+    }
+    for (const { space, tree } of v2Reads) {
+      result.v2Index = Math.max(result.v2Index ?? 0, tree.etcdIndex);
+      // Directories are skipped as the plugin skips them: expired nodes leave theirs behind, empty.
+      for (const leaf of tree.leaves) classify([space], v2RawKeyValue(leaf), segment, service, result);
     }
     return result;
   }
@@ -80,6 +101,10 @@ export class Registry {
     const spaces = await this.spaces();
     const names = new Set<string>();
     for (const space of spaces) {
+      if (space.layout === 'v2') {
+        for (const name of await this.v2.listDirs(space.prefix)) names.add(name);
+        continue;
+      }
       const { kvs } = await this.client.rangePrefix(readPrefix(space), { keysOnly: true });
       const depth = space.layout === 'domain' ? 3 : 2;
       for (const { key } of kvs) {

@@ -1,5 +1,5 @@
 // Pure JSON renderers: the stable contract, shaped like go-micro's registry types so Go programs can
-// decode it (design.md, Output). Extra fields: node `key`, `lease`, `ttl`, `layout`; service `domain`.
+// decode it (design.md, Output). Extra fields: node `key`, `lease`, `ttl`, `expiration` (v2), `layout`; service `domain`.
 import type { NodeView, ServiceView } from '../registry/model.js';
 
 export interface JsonNode {
@@ -10,12 +10,15 @@ export interface JsonNode {
   layout: string;
   lease?: string;
   ttl?: number | null;
+  /** v2 layout: the key's TTL deadline (RFC 3339); v2 keys have no lease. */
+  expiration?: string;
 }
 
 function nodeJson(n: NodeView): JsonNode {
   const out: JsonNode = { id: n.id, address: n.address, metadata: n.metadata, key: n.key, layout: n.layout };
   if (n.lease !== undefined) out.lease = n.lease;
   if (n.ttl !== undefined) out.ttl = n.ttl !== null && n.ttl < 0 ? null : n.ttl;
+  if (n.expiration !== undefined) out.expiration = n.expiration;
   return out;
 }
 

@@ -126,7 +126,8 @@ export function renderServiceList(services: readonly ServiceView[], style: Style
 }
 
 export function formatTtl(node: NodeView, paint: ChalkInstance): string {
-  if (node.lease === undefined) return paint.yellow('no lease');
+  // v2 keys have a TTL of their own and no lease; a v2 key without one is permanent.
+  if (node.lease === undefined && node.ttl === undefined) return paint.yellow(node.layout === 'v2' ? 'no ttl' : 'no lease');
   if (node.ttl === undefined || node.ttl === null) return '?';
   if (node.ttl < 0) return paint.red('expired');
   return `${node.ttl}s`;

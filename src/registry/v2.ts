@@ -1,0 +1,495 @@
+// The etcd v2 keys API over HTTP(S), as go-plugins' `registry/etcd` uses it (format reference 9), on
+// Node's own http/https: no extra dependency and no gRPC. Same connection options as the v3 client:
+// endpoints (http/https), basic auth, TLS files, one deadline per request; the same exit codes.
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { ConnectionConfig } from '../config.js';
+import { AuthError, CliError, ExitCode, UnavailableError, UsageError } from '../errors.js';
+import type { RawKeyValue } from './codec.js';
+
+/** A node of the v2 store: a key with a value, or a directory with child nodes. */
+export interface V2Node {
+  key: string;
+  dir?: boolean;
+  value?: string;
+  /** Whole seconds left; absent on keys without a TTL. */
+  ttl?: number;
+  /** RFC 3339 UTC deadline; absent on keys without a TTL. */
+  expiration?: string;
+  modifiedIndex: number;
+  createdIndex: number;
+  nodes?: V2Node[];
+}
+
+/** A successful answer: the action, the node, the previous node when etcd sends one, and X-Etcd-Index. */
+export interface V2Response {
+  action: string;
+  node: V2Node;
+  prevNode?: V2Node;
+  /** X-Etcd-Index: the store index of the answer (of a watch: when the wait began, not the event's). */
+  etcdIndex: number;
+}
+
+/** A key (not a directory) read from the v2 store, ready for the codec. */
+export interface V2Leaf {
+  key: string;
+  value: string;
+  ttl?: number;
+  expiration?: string;
+  modifiedIndex: number;
+  createdIndex: number;
+}
+
+/** Every key below a directory: the registry's records. */
+export interface V2Tree {
+  leaves: V2Leaf[];
+  /** X-Etcd-Index of the read: a watch that must miss nothing starts at etcdIndex + 1. */
+  etcdIndex: number;
+  /** false when the directory did not exist (errorCode 100). */
+  exists: boolean;
+}
+
+/** One event of the v2 watch: `set`, `create`, `update`, `delete`, `expire`, `compareAndSwap`, `compareAndDelete`. */
+export interface V2Event {
+  action: string;
+  /** For `delete` and `expire`: the key without its value; the value is in prevNode. */
+  node: V2Node;
+  prevNode?: V2Node;
+  /** Where the next watch continues: node.modifiedIndex + 1. */
+  nextIndex: number;
+}
+
+export type V2WatchResult =
+  | { kind: 'event'; event: V2Event }
+  /** etcd keeps the last 1000 events only: re-read, diff, and watch again from etcdIndex + 1. */
+  | { kind: 'cleared'; etcdIndex: number }
+  /** Nothing happened within maxWaitMs: watch again from the same index (nothing was missed). */
+  | { kind: 'idle' };
+
+/** v2 error codes micro-reg acts on (etcd-io/etcd etcdserver/api/v2error). */
+export const V2ErrorCode = {
+  keyNotFound: 100,
+  compareFailed: 101,
+  notFile: 102,
+  notDir: 104,
+  nodeExist: 105,
+  dirNotEmpty: 108,
+  unauthorized: 110,
+  eventIndexCleared: 401,
+} as const;
+
+/**
+ * An error answer of the v2 API that the operation did not expect ({"errorCode","message","cause","index"}).
+ * Operations catch the codes that are part of their contract (100, 101, 102, 108, 401) themselves.
+ */
+export class V2ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly errorCode: number,
+    readonly etcdMessage: string,
+    readonly etcdCause: string | undefined,
+    readonly index: number,
+  ) {
+    super(`etcd v2 API: ${etcdMessage}${etcdCause ? ` (${etcdCause})` : ''} [errorCode ${errorCode}]`, ExitCode.internal);
+  }
+}
+
+/** The endpoint answers, but not with the v2 keys API: etcd 3.4/3.5 without --enable-v2, or 3.6+. Exit 4. */
+export class V2NotServedError extends UnavailableError {
+  constructor(where: string) {
+    super(
+      `etcd at ${where} serves no v2 keys API (/v2/keys answers 404)`,
+      'the v2 layout needs etcd <= 3.3, or etcd 3.4/3.5 started with --enable-v2 (3.6 removed it); for go-plugins registry/etcdv3 records use --layout legacy',
+    );
+  }
+}
+
+// ---- pure parts: URLs, bodies, answers ----
+
+/** The URL path of a key: each segment percent-encoded, as Go's url.URL escapes the path. */
+export function keyPath(key: string): string {
+  const segments = key.split('/').filter((s) => s !== '');
+  return `/v2/keys/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+/** Query string of options (omitting undefined ones), `?` included when there is any. */
+export function queryString(query: Record<string, string | number | boolean | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const s = params.toString();
+  return s === '' ? '' : `?${s}`;
+}
+
+/** The form body the Go client sends on a set: `value=<json>&ttl=<s>` (ttl omitted for a permanent key). */
+export function setForm(value: string, ttlSeconds?: number): string {
+  const form = new URLSearchParams({ value });
+  if (ttlSeconds !== undefined && ttlSeconds > 0) form.set('ttl', String(Math.ceil(ttlSeconds)));
+  return form.toString();
+}
+
+/** Every key (not directory) below a node, depth first, in the order etcd gave them. */
+export function flattenV2(node: V2Node | undefined): V2Leaf[] {
+  const out: V2Leaf[] = [];
+  const walk = (n: V2Node, depth: number): void => {
+    // etcd nests at most as deep as a key has segments; the bound only guards against a hostile answer.
+    if (depth > 64) return;
+    if (n.dir) {
+      for (const child of n.nodes ?? []) walk(child, depth + 1);
+      return;
+    }
+    const leaf: V2Leaf = { key: n.key, value: n.value ?? '', modifiedIndex: n.modifiedIndex, createdIndex: n.createdIndex };
+    if (n.ttl !== undefined) leaf.ttl = n.ttl;
+    if (n.expiration !== undefined) leaf.expiration = n.expiration;
+    out.push(leaf);
+  };
+  if (node) walk(node, 0);
+  return out;
+}
+
+/** A v2 key as the codec reads records: store indexes stand in for v3 revisions, the TTL rides along. */
+export function v2RawKeyValue(leaf: V2Leaf): RawKeyValue {
+  const kv: RawKeyValue = { key: leaf.key, value: leaf.value, modRevision: String(leaf.modifiedIndex), createRevision: String(leaf.createdIndex) };
+  if (leaf.ttl !== undefined) kv.ttl = leaf.ttl;
+  if (leaf.expiration !== undefined) kv.expiration = leaf.expiration;
+  return kv;
+}
+
+/** The names of the directories directly below a directory node (service segments of the registry). */
+export function childDirNames(node: V2Node | undefined): string[] {
+  return (node?.nodes ?? []).filter((n) => n.dir).map((n) => n.key.slice(n.key.lastIndexOf('/') + 1));
+}
+
+interface HttpAnswer {
+  status: number;
+  etcdIndex: number | undefined;
+  contentType: string;
+  body: string;
+}
+
+/** What an HTTP answer of /v2/keys means: a response, a v2 error, or that no v2 API answered. */
+export type V2Answer =
+  | { kind: 'ok'; response: V2Response }
+  | { kind: 'error'; status: number; errorCode: number; message: string; cause?: string; index: number }
+  | { kind: 'not-served' }
+  | { kind: 'unauthorized'; message: string }
+  | { kind: 'unexpected'; status: number; body: string };
+
+export function parseAnswer(a: HttpAnswer): V2Answer {
+  let json: unknown;
+  try {
+    json = JSON.parse(a.body);
+  } catch {
+    json = undefined;
+  }
+  const obj = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+  if (obj && typeof obj.errorCode === 'number') {
+    const index = typeof obj.index === 'number' ? obj.index : (a.etcdIndex ?? 0);
+    const err = { kind: 'error' as const, status: a.status, errorCode: obj.errorCode, message: String(obj.message ?? ''), index };
+    if (obj.errorCode === V2ErrorCode.unauthorized) return { kind: 'unauthorized', message: String(obj.cause ?? obj.message ?? 'unauthorized') };
+    return typeof obj.cause === 'string' ? { ...err, cause: obj.cause } : err;
+  }
+  if (a.status === 401 || a.status === 403) return { kind: 'unauthorized', message: String(obj?.message ?? a.body.trim()) };
+  // etcd without the v2 API: Go's mux answers `404 page not found`, plain text.
+  if (a.status === 404) return { kind: 'not-served' };
+  if (a.status >= 200 && a.status < 300 && obj && typeof obj.action === 'string' && typeof obj.node === 'object' && obj.node !== null) {
+    const response: V2Response = { action: obj.action, node: obj.node as V2Node, etcdIndex: a.etcdIndex ?? 0 };
+    if (typeof obj.prevNode === 'object' && obj.prevNode !== null) response.prevNode = obj.prevNode as V2Node;
+    return { kind: 'ok', response };
+  }
+  return { kind: 'unexpected', status: a.status, body: a.body.slice(0, 200) };
+}
+
+/** A watch event from a watch answer, or what else it said. */
+export function watchResult(answer: V2Answer): V2WatchResult | V2Answer {
+  if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.eventIndexCleared) return { kind: 'cleared', etcdIndex: answer.index };
+  if (answer.kind !== 'ok') return answer;
+  const { action, node, prevNode } = answer.response;
+  const event: V2Event = { action, node, nextIndex: node.modifiedIndex + 1 };
+  if (prevNode) event.prevNode = prevNode;
+  return { kind: 'event', event };
+}
+
+// ---- the client ----
+
+interface RequestSpec {
+  method: 'GET' | 'PUT' | 'DELETE';
+  key: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  form?: string;
+}
+
+interface RequestOptions {
+  signal?: AbortSignal | undefined;
+  /** Long poll: the deadline covers the answer's headers only; then wait up to this long for the body. */
+  longPollMs?: number | undefined;
+}
+
+/** Marks the end of a long poll that saw nothing. */
+class LongPollIdle extends Error {}
+
+function readFile(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read ${flag} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export class V2Client {
+  private readonly agent: http.Agent;
+  private readonly authHeader: string | undefined;
+  private readonly where: string;
+
+  constructor(readonly config: ConnectionConfig) {
+    this.where = config.endpoints.join(',');
+    if (config.tls) {
+      const options: https.AgentOptions = { keepAlive: true, rejectUnauthorized: !config.insecureSkipVerify };
+      if (config.insecureSkipVerify) options.checkServerIdentity = () => undefined;
+      if (config.cacert !== undefined) options.ca = readFile(config.cacert, '--cacert');
+      if (config.cert !== undefined) options.cert = readFile(config.cert, '--cert');
+      if (config.key !== undefined) options.key = readFile(config.key, '--key');
+      this.agent = new https.Agent(options);
+    } else {
+      this.agent = new http.Agent({ keepAlive: true });
+    }
+    // The plugin sends no credentials; etcd's v2 auth takes HTTP basic auth.
+    if (config.username !== undefined) {
+      this.authHeader = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`;
+    }
+  }
+
+  /** Base URL of one endpoint. */
+  private base(endpoint: string): string {
+    return `${this.config.tls ? 'https' : 'http'}://${endpoint}`;
+  }
+
+  /**
+   * One request, tried on each endpoint in turn while the failure means "no answer" (as the v3 client
+   * does); HTTP-level answers, errors included, come back as they are.
+   */
+  private async send(spec: RequestSpec, opts: RequestOptions = {}): Promise<V2Answer> {
+    let lastError: unknown;
+    for (const endpoint of this.config.endpoints) {
+      try {
+        const answer = parseAnswer(await this.sendTo(endpoint, spec, opts));
+        if (answer.kind === 'unauthorized') {
+          throw new AuthError(`etcd at ${endpoint} refused the request: ${answer.message}`, this.config.username === undefined ? 'pass --user user:password' : 'check --user / --password');
+        }
+        if (answer.kind === 'unexpected' && /HTTP request to an HTTPS server/i.test(answer.body)) {
+          throw new UnavailableError(`etcd at ${endpoint} serves TLS`, 'use https:// endpoints (or --cacert)');
+        }
+        return answer;
+      } catch (e) {
+        if (e instanceof LongPollIdle) throw e;
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        lastError = e;
+        if (!(e instanceof UnavailableError) || e instanceof V2NotServedError) throw e;
+      }
+    }
+    throw lastError;
+  }
+
+  private sendTo(endpoint: string, spec: RequestSpec, opts: RequestOptions): Promise<HttpAnswer> {
+    const url = new URL(`${this.base(endpoint)}${keyPath(spec.key)}${queryString(spec.query ?? {})}`);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.authHeader) headers.authorization = this.authHeader;
+    if (spec.form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      headers['content-length'] = String(Buffer.byteLength(spec.form));
+    }
+    const timeoutMs = this.config.timeoutMs;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      let settled = false;
+      let phaseTimer: NodeJS.Timeout | undefined;
+      const finish = (err: unknown, answer?: HttpAnswer): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(phaseTimer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (err !== undefined) {
+          req.destroy();
+          reject(err);
+        } else resolve(answer!);
+      };
+      const onAbort = (): void => finish(opts.signal!.reason);
+      const transport = this.config.tls ? https : http;
+      const req = transport.request(url, { method: spec.method, headers, agent: this.agent }, (res) => {
+        if (opts.longPollMs !== undefined) {
+          // The headers came (etcd flushes them when the wait begins): from now on only the poll length counts.
+          clearTimeout(phaseTimer);
+          phaseTimer = setTimeout(() => finish(new LongPollIdle()), opts.longPollMs);
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => finish(this.connectionError(endpoint, e)));
+        res.on('aborted', () => finish(this.connectionError(endpoint, new Error('the connection closed mid-answer'))));
+        res.on('end', () => {
+          const index = Number(res.headers['x-etcd-index']);
+          finish(undefined, {
+            status: res.statusCode ?? 0,
+            etcdIndex: Number.isFinite(index) && res.headers['x-etcd-index'] !== undefined ? index : undefined,
+            contentType: String(res.headers['content-type'] ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      });
+      phaseTimer = setTimeout(
+        () => finish(new UnavailableError(`etcd at ${endpoint} did not answer within ${timeoutMs} ms`, 'check that etcd is running and reachable, or raise --timeout')),
+        timeoutMs,
+      );
+      req.on('error', (e) => finish(this.connectionError(endpoint, e)));
+      if (opts.signal) {
+        if (opts.signal.aborted) return finish(opts.signal.reason);
+        opts.signal.addEventListener('abort', onAbort, { once: true });
+      }
+      req.end(spec.form);
+    });
+  }
+
+  private connectionError(endpoint: string, e: Error): UnavailableError {
+    const code = (e as NodeJS.ErrnoException).code;
+    const hint = this.config.tls
+      ? 'check that etcd serves TLS there and that --cacert / --cert / --key are right'
+      : 'check --endpoints (or MICRO_REGISTRY_ADDRESS) and that etcd is running; for TLS use https://';
+    return new UnavailableError(`cannot reach etcd at ${endpoint}: ${code && !e.message.includes(code) ? `${code} ` : ''}${e.message}`, hint);
+  }
+
+  /** Turns an answer the operation has no use for into the error it means. */
+  private fail(answer: V2Answer): never {
+    switch (answer.kind) {
+      case 'not-served':
+        throw new V2NotServedError(this.where);
+      case 'error':
+        // 300-302: raft trouble (no leader, timeout): etcd cannot answer right now.
+        if (answer.errorCode >= 300 && answer.errorCode < 400) {
+          throw new UnavailableError(`etcd at ${this.where} cannot serve the request: ${answer.message}`, 'the cluster may have lost its leader; try again');
+        }
+        throw new V2ApiError(answer.status, answer.errorCode, answer.message, answer.cause, answer.index);
+      case 'unexpected':
+        throw new UnavailableError(`etcd at ${this.where} gave an unexpected answer (HTTP ${answer.status}): ${answer.body.trim().split('\n')[0]}`, 'is this an etcd client URL?');
+      default:
+        throw new Error(`unexpected v2 answer ${answer.kind}`);
+    }
+  }
+
+  /**
+   * Reads a key or directory, recursively when asked. A missing key (errorCode 100) is `undefined`;
+   * an etcd without the v2 API throws V2NotServedError.
+   */
+  async get(key: string, opts: { recursive?: boolean; sorted?: boolean } = {}): Promise<V2Response | undefined> {
+    const answer = await this.send({ method: 'GET', key, query: { recursive: opts.recursive || undefined, sorted: opts.sorted || undefined } });
+    if (answer.kind === 'ok') return answer.response;
+    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.keyNotFound) return undefined;
+    return this.fail(answer);
+  }
+
+  /** Every key below a directory (a service's, or the whole registry's), with TTLs and indexes. */
+  async readTree(dir: string): Promise<V2Tree> {
+    const answer = await this.send({ method: 'GET', key: dir, query: { recursive: true, sorted: true } });
+    if (answer.kind === 'ok') return { leaves: flattenV2(answer.response.node), etcdIndex: answer.response.etcdIndex, exists: true };
+    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.keyNotFound) return { leaves: [], etcdIndex: answer.index, exists: false };
+    return this.fail(answer);
+  }
+
+  /** Names of the directories directly below a directory (service segments), without reading values. */
+  async listDirs(dir: string): Promise<string[]> {
+    const res = await this.get(dir);
+    return childDirNames(res?.node);
+  }
+
+  /**
+   * Whether this server serves the v2 API and the directory holds anything: `--layout auto` reads the
+   * v2 store only then. An etcd without --enable-v2 is not an error here.
+   */
+  async hasEntries(dir: string): Promise<boolean> {
+    const answer = await this.send({ method: 'GET', key: dir });
+    if (answer.kind === 'not-served') return false;
+    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.keyNotFound) return false;
+    if (answer.kind === 'ok') return (answer.response.node.nodes ?? []).length > 0;
+    return this.fail(answer);
+  }
+
+  /** Creates a directory as the plugin does before each set; an existing one (102 "Not a file") is fine. */
+  async createDir(dir: string): Promise<void> {
+    const answer = await this.send({ method: 'PUT', key: dir, query: { dir: true } });
+    if (answer.kind === 'ok') return;
+    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.notFile) return;
+    this.fail(answer);
+  }
+
+  /**
+   * Sets a key to a value, with a TTL in seconds (none or 0: permanent), as the plugin's register does.
+   * `prevExist: false` only creates (errorCode 105 if it exists); `prevIndex` only replaces that version.
+   */
+  async set(key: string, value: string, opts: { ttlSeconds?: number; prevExist?: boolean; prevIndex?: number } = {}): Promise<V2Response> {
+    const answer = await this.send({ method: 'PUT', key, query: { prevExist: opts.prevExist, prevIndex: opts.prevIndex }, form: setForm(value, opts.ttlSeconds) });
+    if (answer.kind === 'ok') return answer.response;
+    return this.fail(answer);
+  }
+
+  /**
+   * Resets a key's TTL without rewriting its value (watchers see nothing): the v2 stand-in for a lease
+   * keepalive. false when the key is gone (it expired or was deleted), so the caller writes it again.
+   */
+  async refreshTtl(key: string, ttlSeconds: number): Promise<boolean> {
+    const form = new URLSearchParams({ ttl: String(Math.ceil(ttlSeconds)), refresh: 'true' }).toString();
+    const answer = await this.send({ method: 'PUT', key, query: { prevExist: true }, form });
+    if (answer.kind === 'ok') return true;
+    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.keyNotFound) return false;
+    return this.fail(answer);
+  }
+
+  /**
+   * Deletes a key only while its modifiedIndex is still `prevIndex`. `deleted` is false when it changed
+   * (101 "Compare failed") or is gone (100), so a deregister never removes a node re-registered since.
+   */
+  async compareAndDelete(key: string, prevIndex: number): Promise<{ deleted: boolean; response?: V2Response }> {
+    const answer = await this.send({ method: 'DELETE', key, query: { prevIndex } });
+    if (answer.kind === 'ok') return { deleted: true, response: answer.response };
+    if (answer.kind === 'error' && (answer.errorCode === V2ErrorCode.compareFailed || answer.errorCode === V2ErrorCode.keyNotFound)) return { deleted: false };
+    return this.fail(answer);
+  }
+
+  /** Deletes a key whatever its version; false when it was not there. */
+  async delete(key: string): Promise<boolean> {
+    const answer = await this.send({ method: 'DELETE', key });
+    if (answer.kind === 'ok') return true;
+    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.keyNotFound) return false;
+    return this.fail(answer);
+  }
+
+  /**
+   * Removes a directory if it is empty, as the plugin's deregister does; false when other nodes remain
+   * (108 "Directory not empty") or it is already gone (100).
+   */
+  async deleteDir(dir: string): Promise<boolean> {
+    const answer = await this.send({ method: 'DELETE', key: dir, query: { dir: true } });
+    if (answer.kind === 'ok') return true;
+    if (answer.kind === 'error' && (answer.errorCode === V2ErrorCode.dirNotEmpty || answer.errorCode === V2ErrorCode.keyNotFound)) return false;
+    return this.fail(answer);
+  }
+
+  /**
+   * One long poll for the next event at or after `waitIndex` anywhere below `dir`. The request deadline
+   * (--timeout) covers the wait's start only; after `maxWaitMs` (default 60 s) without an event it
+   * returns `idle`, so a silently dead connection is noticed and the caller simply polls again. Abort
+   * with `signal` (the promise then rejects with the signal's reason).
+   */
+  async watchOnce(dir: string, waitIndex: number, opts: { signal?: AbortSignal; maxWaitMs?: number } = {}): Promise<V2WatchResult> {
+    let answer: V2Answer;
+    try {
+      answer = await this.send({ method: 'GET', key: dir, query: { wait: true, recursive: true, waitIndex } }, { signal: opts.signal, longPollMs: opts.maxWaitMs ?? 60_000 });
+    } catch (e) {
+      if (e instanceof LongPollIdle) return { kind: 'idle' };
+      throw e;
+    }
+    const result = watchResult(answer);
+    if (result.kind === 'event' || result.kind === 'cleared') return result;
+    return this.fail(answer);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
