@@ -8,8 +8,10 @@ import { AuthError, CliError, UnavailableError, UsageError } from '../errors.js'
 import type { RawKeyValue } from './codec.js';
 import { prefixRangeEnd } from './keys.js';
 
-/** Keys per range request: well under gRPC's message limit for go-micro-sized values (~1-4 KiB). */
-const pageSize = 1000;
+/** Keys in the first range request; later pages are sized from the values seen so far. */
+const firstPageSize = 2000;
+/** What one page should hold at most, well under the raised gRPC message limit. */
+const pageBytes = 32 * 1024 * 1024;
 /** Lease lookups in flight at once. */
 const leaseConcurrency = 16;
 
@@ -173,23 +175,34 @@ export class EtcdClient {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** Every key under a prefix, read in pages at one revision so the result is a consistent snapshot. */
-  async rangePrefix(prefix: string, opts: { keysOnly?: boolean } = {}): Promise<RangeResult> {
+  /**
+   * Every key under a prefix, read in pages at one revision so the result is a consistent snapshot.
+   * Pages are sized from the average key+value size seen (fewer round trips for small records,
+   * bounded messages for large ones). With `onPage` each page is handed over as it arrives and not
+   * kept, so a caller can decode and drop the raw bytes early.
+   */
+  async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void } = {}): Promise<RangeResult> {
     const end = prefixRangeEnd(Buffer.from(prefix));
     let from = Buffer.from(prefix);
     let revision: string | undefined;
+    let limit = firstPageSize;
     const kvs: RawKeyValue[] = [];
     for (;;) {
-      const req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit: pageSize, keys_only: opts.keysOnly ?? false };
+      const req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit, keys_only: opts.keysOnly ?? false };
       if (revision !== undefined) req.revision = revision;
       const res = await this.call(() => this.etcd.kv.range(req));
       revision ??= res.header.revision;
+      const page: RawKeyValue[] = opts.onPage ? [] : kvs;
+      let bytes = 0;
       for (const kv of res.kvs) {
-        kvs.push({ key: kv.key.toString('utf8'), value: kv.value, lease: kv.lease, modRevision: kv.mod_revision, createRevision: kv.create_revision });
+        bytes += kv.key.length + kv.value.length;
+        page.push({ key: kv.key.toString('utf8'), value: kv.value, lease: kv.lease, modRevision: kv.mod_revision, createRevision: kv.create_revision });
       }
+      opts.onPage?.(page);
       const last = res.kvs[res.kvs.length - 1];
       if (!res.more || !last) break;
       from = Buffer.concat([last.key, Buffer.from([0])]);
+      limit = Math.max(100, Math.min(50_000, Math.floor(pageBytes / Math.max(1, bytes / res.kvs.length))));
     }
     return { kvs, revision: revision ?? '0' };
   }

@@ -23,10 +23,20 @@ function field(obj: Json, name: string): unknown {
   return undefined;
 }
 
-function str(obj: Json, name: string, where: string): string {
+/** Where in the value a field is, for messages; null on the fast path, where no paths are built. */
+type Where = string | null;
+const dot = (where: Where): Where => (where === null || where === '' ? where : `${where}.`);
+const at = (where: Where, suffix: string): Where => (where === null ? null : `${where}${suffix}`);
+
+/** `sep` joins the path and the message: "nodes[0] is a string" but "nodes[0].port is …". */
+function fail(where: Where, message: string, sep = ''): DecodeError {
+  return new DecodeError(where ? `${where}${sep}${message}` : message);
+}
+
+function str(obj: Json, name: string, where: Where): string {
   const v = field(obj, name);
   if (v === undefined || v === null) return '';
-  if (typeof v !== 'string') throw new DecodeError(`${where}${name} is ${describe(v)}, not a string`);
+  if (typeof v !== 'string') throw fail(dot(where), `${name} is ${describe(v)}, not a string`);
   return v;
 }
 
@@ -36,48 +46,60 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-function metadata(v: unknown, where: string): Metadata {
+function metadata(v: unknown, where: Where): Metadata {
   if (v === undefined || v === null) return null;
   if (Array.isArray(v)) {
     if (v.length === 0) return {};
-    throw new DecodeError(`${where}metadata is a non-empty array`);
+    throw fail(where, 'metadata is a non-empty array');
   }
-  if (!isObject(v)) throw new DecodeError(`${where}metadata is ${describe(v)}, not an object`);
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) {
-    if (typeof val !== 'string') throw new DecodeError(`${where}metadata.${k} is ${describe(val)}, not a string`);
-    out[k] = val;
+  if (!isObject(v)) throw fail(where, `metadata is ${describe(v)}, not an object`);
+  for (const k in v) {
+    if (typeof v[k] !== 'string') throw fail(where, `metadata.${k} is ${describe(v[k])}, not a string`);
   }
-  return out;
+  return v as Record<string, string>;
 }
 
-function list<T>(v: unknown, where: string, item: (x: unknown, where: string) => T): T[] | null {
+/**
+ * A JSON list (null and {} are accepted as go-micro writes them). Items are checked in place: the
+ * freshly parsed array is reused, an item replaced only when it had to be rebuilt.
+ */
+function list<T>(v: unknown, where: Where, what: string, item: (x: unknown, where: Where) => T): T[] | null {
   if (v === undefined || v === null) return null;
   if (isObject(v) && Object.keys(v).length === 0) return [];
-  if (!Array.isArray(v)) throw new DecodeError(`${where} is ${describe(v)}, not an array`);
-  return v.map((x, i) => item(x, `${where}[${i}]`));
+  if (!Array.isArray(v)) throw fail(where, `${what} is ${describe(v)}, not an array`);
+  for (let i = 0; i < v.length; i++) {
+    const out = item(v[i], where === null ? null : `${where}${what}[${i}]`);
+    if (out !== v[i]) v[i] = out;
+  }
+  return v as T[];
 }
 
-function value(v: unknown, where: string, depth = 1): Value | null {
+function value(v: unknown, where: Where, depth = 1): Value | null {
   if (v === undefined || v === null) return null;
-  if (depth > maxValueDepth) throw new DecodeError(`${where} nests deeper than ${maxValueDepth} levels`);
-  if (!isObject(v)) throw new DecodeError(`${where} is ${describe(v)}, not an object`);
-  const values = list(field(v, 'values'), `${where}.values`, (x, w) => {
+  if (depth > maxValueDepth) throw fail(where, `nests deeper than ${maxValueDepth} levels`, ' ');
+  if (!isObject(v)) throw fail(where, `is ${describe(v)}, not an object`, ' ');
+  const name = str(v, 'name', where);
+  const type = str(v, 'type', where);
+  const values = list(field(v, 'values'), dot(where), 'values', (x, w) => {
     const child = value(x, w, depth + 1);
-    if (child === null) throw new DecodeError(`${w} is null`);
+    if (child === null) throw fail(w, 'is null', ' ');
     return child;
   });
-  return { name: str(v, 'name', `${where}.`), type: str(v, 'type', `${where}.`), values };
+  // The parsed object is kept when it already has go-micro's shape: most of a registry is value trees.
+  if (v.name === name && v.type === type && v.values === values) return v as unknown as Value;
+  return { name, type, values };
 }
 
-function endpoint(v: unknown, where: string): Endpoint {
-  if (!isObject(v)) throw new DecodeError(`${where} is ${describe(v)}, not an object`);
-  return {
-    name: str(v, 'name', `${where}.`),
-    request: value(field(v, 'request'), `${where}.request`),
-    response: value(field(v, 'response'), `${where}.response`),
-    metadata: metadata(field(v, 'metadata'), `${where}.`),
+function endpoint(v: unknown, where: Where): Endpoint {
+  if (!isObject(v)) throw fail(where, `is ${describe(v)}, not an object`, ' ');
+  const e = {
+    name: str(v, 'name', where),
+    request: value(field(v, 'request'), at(where, '.request')),
+    response: value(field(v, 'response'), at(where, '.response')),
+    metadata: metadata(field(v, 'metadata'), dot(where)),
   };
+  if (v.name === e.name && v.request === e.request && v.response === e.response && v.metadata === e.metadata) return v as unknown as Endpoint;
+  return e;
 }
 
 /** "host" + port 54321 -> "host:54321"; IPv6 hosts get brackets, as net.JoinHostPort does. */
@@ -92,16 +114,30 @@ export function splitHostPort(address: string): { host: string; port: number } |
   return { host: m[1]!, port: Number(m[2]) };
 }
 
-function node(v: unknown, where: string): Node {
-  if (!isObject(v)) throw new DecodeError(`${where} is ${describe(v)}, not an object`);
-  let address = str(v, 'address', `${where}.`);
+function node(v: unknown, where: Where): Node {
+  if (!isObject(v)) throw fail(where, `is ${describe(v)}, not an object`, ' ');
+  let address = str(v, 'address', where);
   const port = field(v, 'port');
   if (port !== undefined && port !== null) {
-    if (typeof port !== 'number' || !Number.isInteger(port)) throw new DecodeError(`${where}.port is ${describe(port)}, not an integer`);
+    if (typeof port !== 'number' || !Number.isInteger(port)) throw fail(dot(where), `port is ${describe(port)}, not an integer`);
     // go-micro up to v1.7 kept the port apart; address is the bare host then.
     if (port > 0 && splitHostPort(address) === undefined) address = joinHostPort(address, port);
   }
-  return { id: str(v, 'id', `${where}.`), address, metadata: metadata(field(v, 'metadata'), `${where}.`) };
+  return { id: str(v, 'id', where), address, metadata: metadata(field(v, 'metadata'), dot(where)) };
+}
+
+function decodeFields(parsed: Json, where: Where): Service | string {
+  const name = str(parsed, 'name', where === null ? null : '');
+  if (name === '') return 'the service has no name';
+  const nodes = list(field(parsed, 'nodes'), where, 'nodes', (x, w) => node(x, w)) ?? [];
+  if (nodes.length === 0) return 'the service has no node';
+  return {
+    name,
+    version: str(parsed, 'version', where),
+    metadata: metadata(field(parsed, 'metadata'), where),
+    endpoints: list(field(parsed, 'endpoints'), where, 'endpoints', endpoint),
+    nodes,
+  };
 }
 
 /** Decodes one stored value into a go-micro Service, or says why go-micro could not. */
@@ -115,20 +151,16 @@ export function decodeService(raw: string | Uint8Array): Decoded<Service> {
   }
   if (!isObject(parsed)) return { ok: false, reason: `the value is ${describe(parsed)}, not a JSON object` };
   try {
-    const name = str(parsed, 'name', '');
-    if (name === '') return { ok: false, reason: 'the service has no name' };
-    const nodes = list(field(parsed, 'nodes'), 'nodes', node) ?? [];
-    if (nodes.length === 0) return { ok: false, reason: 'the service has no node' };
-    return {
-      ok: true,
-      value: {
-        name,
-        version: str(parsed, 'version', ''),
-        metadata: metadata(field(parsed, 'metadata'), ''),
-        endpoints: list(field(parsed, 'endpoints'), 'endpoints', endpoint),
-        nodes,
-      },
-    };
+    // Fast path: no field paths are built while all is well.
+    const out = decodeFields(parsed, null);
+    return typeof out === 'string' ? { ok: false, reason: out } : { ok: true, value: out };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) return { ok: false, reason: `the value cannot be decoded (${(e as Error).message})` };
+  }
+  // Something is wrong: decode a fresh copy again, naming where.
+  try {
+    const out = decodeFields(JSON.parse(text) as Json, '');
+    return typeof out === 'string' ? { ok: false, reason: out } : { ok: true, value: out };
   } catch (e) {
     if (e instanceof DecodeError) return { ok: false, reason: e.message };
     // A RangeError from a pathological value must not escape a read either.

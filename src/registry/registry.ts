@@ -76,12 +76,12 @@ export class Registry {
     // A service read under `micro` also covers `domain` keys of a domain named like the service; the
     // prefixes differ then, so overlapping reads cannot happen except through the wildcard domain.
     const [reads, v2Reads] = await Promise.all([
-      Promise.all([...byPrefix.entries()].map(async ([p, group]) => ({ group, range: await this.client.rangePrefix(p) }))),
+      // Each page is decoded as it arrives, so its raw bytes can go before the next page comes.
+      Promise.all([...byPrefix.entries()].map((([p, group]) => this.client.rangePrefix(p, { onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, result)) })))),
       Promise.all(v2Spaces.map(async (space) => ({ space, tree: await this.v2.readTree(service === undefined ? space.prefix : serviceDir(space, service)) }))),
     ]);
-    for (const { group, range } of reads) {
+    for (const range of reads) {
       if (BigInt(range.revision) > BigInt(result.revision)) result.revision = range.revision;
-      for (const kv of range.kvs) classify(group, kv, segment, service, result);
     }
     for (const { space, tree } of v2Reads) {
       result.v2Index = Math.max(result.v2Index ?? 0, tree.etcdIndex);
