@@ -1,6 +1,7 @@
 // Builds the commander program and is the ONE place where errors become exit codes and `error:` lines.
 import { Command, CommanderError, Option } from 'commander';
 import { checkCommand } from './commands/check.js';
+import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { getCommand } from './commands/get.js';
 import { listCommand } from './commands/list.js';
@@ -55,7 +56,7 @@ function buildProgram(io: IO, run: Runner): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined })
     .exitOverride();
   for (const o of globalOptions()) program.addOption(o);
-  const commands = [listCommand(run), getCommand(run), checkCommand(run), configCommand(run)];
+  const commands = [listCommand(run), getCommand(run), checkCommand(run), configCommand(run), completionCommand(run)];
   for (const cmd of commands) {
     withGlobalOptions(cmd, io);
     program.addCommand(cmd);

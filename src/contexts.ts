@@ -30,8 +30,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** A context name is one word a shell need not quote: it is typed after --context and completed. */
 export function checkContextName(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._@:-]*$/.test(name)) {
-    throw new UsageError(`invalid context name "${name}": use letters, digits and . _ - @ : (starting with a letter or digit)`);
+  // No ":" or "=": bash splits words there while completing.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(name)) {
+    throw new UsageError(`invalid context name "${name}": use letters, digits and . _ - @ (starting with a letter or digit)`);
   }
   return name;
 }

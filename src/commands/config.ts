@@ -104,7 +104,7 @@ export function configCommand(run: Runner): Command {
 
   const use = new Command('use-context')
     .description('make a context the current one: every later command uses it')
-    .argument('<name>', 'context name')
+    .argument('<context>', 'context name')
     .action(
       run(async (ctx, name: string) => {
         const { path, file } = load(ctx);
@@ -116,7 +116,7 @@ export function configCommand(run: Runner): Command {
 
   const set = new Command('set-context')
     .description('create a context, or change the given fields of an existing one')
-    .argument('<name>', 'context name')
+    .argument('<context>', 'context name')
     .option('--endpoints <list>', 'etcd endpoints, comma-separated')
     .option('--user <user[:password]>', 'etcd user (and password)')
     .option('--password <password>', 'etcd password (stored in the file, which is written with mode 0600)')
@@ -147,7 +147,7 @@ export function configCommand(run: Runner): Command {
 
   const del = new Command('delete-context')
     .description('remove a context from the config file')
-    .argument('<name>', 'context name')
+    .argument('<context>', 'context name')
     .action(
       run(async (ctx, name: string) => {
         const { path, file } = load(ctx);

@@ -19,10 +19,16 @@ export class TmuxSession {
   private readonly exitFile = join(this.dir, 'exit');
 
   /** Starts `bin/micro-reg args…` in a detached 120x40 terminal, with extra environment. */
-  constructor(args: readonly string[], env: Record<string, string> = {}) {
+  constructor(args: readonly string[], env: Record<string, string> = {}, shellCommand?: string) {
     const envs = Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
-    const command = `env ${envs} ${quote(process.execPath)} ${quote(binPath)} ${args.map(quote).join(' ')}; echo $? > ${quote(this.exitFile)}; sleep 60`;
+    const program = shellCommand ?? `${quote(process.execPath)} ${quote(binPath)} ${args.map(quote).join(' ')}`;
+    const command = `env ${envs} ${program}; echo $? > ${quote(this.exitFile)}; sleep 60`;
     this.tmux('new-session', '-d', '-s', this.name, '-x', '120', '-y', '40', command);
+  }
+
+  /** Starts any command line (e.g. an interactive shell) instead of micro-reg. */
+  static shell(commandLine: string, env: Record<string, string> = {}): TmuxSession {
+    return new TmuxSession([], env, commandLine);
   }
 
   private tmux(...args: string[]): string {
