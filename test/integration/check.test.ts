@@ -146,6 +146,19 @@ describe('check against a real etcd and real sockets', () => {
     expect(await keysUnder(prefix)).toEqual([`${prefix}go.micro.srv.greeter/greeter-live`]);
   });
 
+  it('Ctrl-C at the prompt exits 130 and deletes nothing', async () => {
+    const { prefix, args } = await seeded();
+    const session = new TmuxSession([...args, 'check', '--prune']);
+    try {
+      await session.waitForScreen(/Deregister 1 unreachable node\?/);
+      session.sendKeys('C-c');
+      expect(await session.exitCode()).toBe(130);
+    } finally {
+      session.kill();
+    }
+    expect(await keysUnder(prefix)).toHaveLength(2);
+  });
+
   it('deleteRecords keeps a node that re-registered since it was read, and tells a vanished one apart', async () => {
     const prefix = randomPrefix();
     await seed(endpoint, [nodeEntry(prefix, 'a', deadAddress), nodeEntry(prefix, 'b', deadAddress), nodeEntry(prefix, 'c', deadAddress)]);
