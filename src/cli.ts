@@ -1,5 +1,8 @@
 // Builds the commander program and is the ONE place where errors become exit codes and `error:` lines.
 import { Command, CommanderError, Option } from 'commander';
+import { checkCommand } from './commands/check.js';
+import { completionCommand } from './commands/completion.js';
+import { configCommand } from './commands/config.js';
 import { getCommand } from './commands/get.js';
 import { listCommand } from './commands/list.js';
 import type { Runner } from './commands/command.js';
@@ -23,11 +26,24 @@ function globalOptions(): Option[] {
     new Option('--layout <layout>', 'registry layout: micro, domain, legacy, v2, auto (default micro)'),
     new Option('--prefix <prefix>', "override the layout's key prefix"),
     new Option('--domain <domain>', 'micro v3 domain for --layout domain ("*" = all; default micro)'),
+    new Option('--context <name>', 'use this context of the config file (env MICRO_REG_CONTEXT; see micro-reg config)'),
     new Option('-o, --output <format>', 'output: table, wide, json, names (default table)'),
     new Option('--strict', 'exit 6 on a malformed record instead of skipping it'),
     new Option('--no-color', 'no colour (also NO_COLOR)'),
     new Option('--debug', 'print stack traces of errors'),
   ];
+}
+
+/**
+ * Gives a command (and its subcommands, e.g. `config set-context`) the hidden global options, except
+ * those it defines itself, and routes its output and errors like the program's.
+ */
+function withGlobalOptions(cmd: Command, io: IO): void {
+  const own = new Set(cmd.options.map((o) => o.long));
+  for (const o of globalOptions()) if (!own.has(o.long)) cmd.addOption(o.hideHelp());
+  cmd.addHelpText('after', '\nGlobal options (--endpoints, --user, TLS, --timeout, --layout, --context, -o …): see micro-reg --help.');
+  cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined });
+  for (const sub of cmd.commands) withGlobalOptions(sub, io);
 }
 
 function buildProgram(io: IO, run: Runner): Command {
@@ -40,11 +56,9 @@ function buildProgram(io: IO, run: Runner): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined })
     .exitOverride();
   for (const o of globalOptions()) program.addOption(o);
-  const commands = [listCommand(run), getCommand(run)];
+  const commands = [listCommand(run), getCommand(run), checkCommand(run), configCommand(run), completionCommand(run)];
   for (const cmd of commands) {
-    for (const o of globalOptions()) cmd.addOption(o.hideHelp());
-    cmd.addHelpText('after', '\nGlobal options (--endpoints, --user, TLS, --timeout, --layout, -o …): see micro-reg --help.');
-    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined });
+    withGlobalOptions(cmd, io);
     program.addCommand(cmd);
   }
   program.addHelpText(

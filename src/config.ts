@@ -1,5 +1,6 @@
-// Turns global flags and the environment into connection options. Precedence: flags, then the
-// environment, then defaults. Pure: callers pass the flags and the environment in.
+// Turns global flags, the environment and the selected context into connection options. Precedence:
+// flags, then the environment, then the context (src/contexts.ts), then defaults. Pure: callers pass
+// the flags, the environment and the context in (the config file is read by the caller).
 import { UsageError } from './errors.js';
 import type { LayoutOption } from './registry/model.js';
 
@@ -42,6 +43,21 @@ export interface GlobalFlags {
 }
 
 export type Env = Record<string, string | undefined>;
+
+/** One named context of the config file: what it sets when neither a flag nor the environment does. */
+export interface ContextSettings {
+  endpoints?: string[];
+  user?: string;
+  password?: string;
+  cacert?: string;
+  cert?: string;
+  key?: string;
+  insecureSkipTlsVerify?: boolean;
+  timeout?: string;
+  layout?: string;
+  prefix?: string;
+  domain?: string;
+}
 
 export const defaultEndpoint = '127.0.0.1:2379';
 export const defaultTimeout = '5s';
@@ -94,8 +110,15 @@ function parseEndpoint(raw: string): { address: string; tls: boolean | undefined
   return { address, tls };
 }
 
-export function resolveConnection(flags: GlobalFlags, env: Env): ConnectionConfig {
-  const endpointList = nonEmpty(flags.endpoints) ?? nonEmpty(env.MICRO_REGISTRY_ADDRESS) ?? nonEmpty(env.ETCDCTL_ENDPOINTS) ?? defaultEndpoint;
+function envBoolean(v: string | undefined): boolean | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  return ['1', 'true'].includes(v.trim().toLowerCase());
+}
+
+export function resolveConnection(flags: GlobalFlags, env: Env, context: ContextSettings = {}): ConnectionConfig {
+  const contextEndpoints = context.endpoints && context.endpoints.length > 0 ? context.endpoints.join(',') : undefined;
+  const endpointList =
+    nonEmpty(flags.endpoints) ?? nonEmpty(env.MICRO_REGISTRY_ADDRESS) ?? nonEmpty(env.ETCDCTL_ENDPOINTS) ?? contextEndpoints ?? defaultEndpoint;
   const parsed = endpointList
     .split(',')
     .map((e) => e.trim())
@@ -111,19 +134,22 @@ export function resolveConnection(flags: GlobalFlags, env: Env): ConnectionConfi
     username = i < 0 ? userSpec : userSpec.slice(0, i);
     if (i >= 0) password = userSpec.slice(i + 1);
   } else {
-    username = nonEmpty(env.ETCD_USERNAME);
+    username = nonEmpty(env.ETCD_USERNAME) ?? nonEmpty(context.user);
   }
-  password = flags.password ?? password ?? env.ETCD_PASSWORD ?? env.ETCDCTL_PASSWORD;
+  // The context's password belongs to the context's user: never send it for a user named elsewhere.
+  const contextPassword = username !== undefined && username === context.user ? context.password : undefined;
+  password = flags.password ?? password ?? env.ETCD_PASSWORD ?? env.ETCDCTL_PASSWORD ?? contextPassword;
   if (username === '') throw new UsageError('invalid --user: the user name is empty');
   if (username === undefined && flags.password !== undefined) throw new UsageError('--password needs --user');
   if (username !== undefined && password === undefined) {
     throw new UsageError(`no password for user "${username}"`, 'pass --user user:password, --password, or set ETCD_PASSWORD');
   }
 
-  const cacert = nonEmpty(flags.cacert) ?? nonEmpty(env.ETCDCTL_CACERT);
-  const cert = nonEmpty(flags.cert) ?? nonEmpty(env.ETCDCTL_CERT);
-  const key = nonEmpty(flags.key) ?? nonEmpty(env.ETCDCTL_KEY);
-  const insecureSkipVerify = flags.insecureSkipTlsVerify ?? ['1', 'true'].includes((env.ETCDCTL_INSECURE_SKIP_TLS_VERIFY ?? '').toLowerCase());
+  const cacert = nonEmpty(flags.cacert) ?? nonEmpty(env.ETCDCTL_CACERT) ?? nonEmpty(context.cacert);
+  const cert = nonEmpty(flags.cert) ?? nonEmpty(env.ETCDCTL_CERT) ?? nonEmpty(context.cert);
+  const key = nonEmpty(flags.key) ?? nonEmpty(env.ETCDCTL_KEY) ?? nonEmpty(context.key);
+  const insecureSkipVerify =
+    flags.insecureSkipTlsVerify ?? envBoolean(env.ETCDCTL_INSECURE_SKIP_TLS_VERIFY) ?? context.insecureSkipTlsVerify ?? false;
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together: pass both or neither');
 
   const schemes = new Set(parsed.map((p) => p.tls).filter((t) => t !== undefined));
@@ -135,7 +161,7 @@ export function resolveConnection(flags: GlobalFlags, env: Env): ConnectionConfi
     endpoints: parsed.map((p) => p.address),
     tls,
     insecureSkipVerify,
-    timeoutMs: parseDuration(flags.timeout ?? env.MICRO_REG_TIMEOUT ?? defaultTimeout, '--timeout'),
+    timeoutMs: parseDuration(flags.timeout ?? nonEmpty(env.MICRO_REG_TIMEOUT) ?? nonEmpty(context.timeout) ?? defaultTimeout, '--timeout'),
   };
   if (config.timeoutMs <= 0) throw new UsageError('invalid --timeout: it must be more than 0');
   if (username !== undefined) config.username = username;
@@ -146,8 +172,8 @@ export function resolveConnection(flags: GlobalFlags, env: Env): ConnectionConfi
   return config;
 }
 
-export function resolveRegistryConfig(flags: GlobalFlags, env: Env): RegistryConfig {
-  const layout = (flags.layout ?? env.MICRO_REG_LAYOUT ?? 'micro') as LayoutOption;
+export function resolveRegistryConfig(flags: GlobalFlags, env: Env, context: ContextSettings = {}): RegistryConfig {
+  const layout = (flags.layout ?? nonEmpty(env.MICRO_REG_LAYOUT) ?? nonEmpty(context.layout) ?? 'micro') as LayoutOption;
   if (!layoutOptions.includes(layout)) {
     throw new UsageError(`invalid --layout "${layout}": expected one of ${layoutOptions.join(', ')}`);
   }
@@ -155,12 +181,14 @@ export function resolveRegistryConfig(flags: GlobalFlags, env: Env): RegistryCon
     throw new UsageError('--prefix needs an explicit --layout', 'auto detection looks at the standard prefixes only');
   }
   const config: RegistryConfig = {
-    connection: resolveConnection(flags, env),
+    connection: resolveConnection(flags, env, context),
     layout,
     strict: flags.strict ?? false,
   };
-  if (flags.prefix !== undefined) config.prefix = flags.prefix;
-  const domain = flags.domain ?? nonEmpty(env.MICRO_NAMESPACE);
+  // A context's prefix was meant for a concrete layout; `--layout auto` looks at the standard prefixes.
+  const prefix = flags.prefix ?? (layout === 'auto' ? undefined : nonEmpty(context.prefix));
+  if (prefix !== undefined) config.prefix = prefix;
+  const domain = flags.domain ?? nonEmpty(env.MICRO_NAMESPACE) ?? nonEmpty(context.domain);
   if (domain !== undefined) config.domain = domain;
   return config;
 }

@@ -2,6 +2,8 @@
 // (so `--help` and usage errors never load gRPC).
 import { Chalk, type ChalkInstance } from 'chalk';
 import { type GlobalFlags, type RegistryConfig, resolveRegistryConfig } from './config.js';
+import { loadConfigFile } from './config-file.js';
+import { selectContext } from './contexts.js';
 import { MalformedRecordError, UsageError } from './errors.js';
 import { type IO, colourEnabled } from './io.js';
 import type { Registry } from './registry/registry.js';
@@ -13,6 +15,8 @@ export const outputFormats: readonly OutputFormat[] = ['table', 'wide', 'json', 
 
 export interface GlobalOptions extends GlobalFlags {
   output?: string;
+  /** A named context of the config file (else MICRO_REG_CONTEXT, else its current context). */
+  context?: string;
   color?: boolean;
   debug?: boolean;
 }
@@ -36,8 +40,14 @@ export class CommandContext {
     this.paintErr = new Chalk({ level: colourEnabled(io.stderrIsTTY, io.env, flags.color) ? 1 : 0 });
   }
 
+  /** Flags, then the environment, then the selected context of the config file, then defaults. */
   get config(): RegistryConfig {
-    this.cachedConfig ??= resolveRegistryConfig(this.flags, this.io.env);
+    if (this.cachedConfig === undefined) {
+      const loaded = loadConfigFile(this.io.env);
+      if (loaded.warning !== undefined) this.warn(loaded.warning);
+      const selected = selectContext(loaded.file, this.flags.context, this.io.env, loaded.path);
+      this.cachedConfig = resolveRegistryConfig(this.flags, this.io.env, selected?.settings);
+    }
     return this.cachedConfig;
   }
 

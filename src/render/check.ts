@@ -1,0 +1,71 @@
+// Pure renderers for `check`: one row (or one JSON object) per node, reachable with its latency or
+// unreachable with the reason, and what --prune did with it.
+import type { ProbeResult } from '../probe.js';
+import type { Layout } from '../registry/model.js';
+import { renderJson } from './json.js';
+import { type Style, renderTable } from './table.js';
+
+export type PruneOutcome = 'removed' | 'kept' | 'gone';
+
+export interface CheckedNode {
+  service: string;
+  version: string;
+  domain?: string;
+  layout: Layout;
+  id: string;
+  address: string;
+  key: string;
+  result: ProbeResult;
+  pruned?: PruneOutcome;
+}
+
+export interface CheckJson {
+  service: string;
+  version: string;
+  domain?: string;
+  id: string;
+  address: string;
+  key: string;
+  layout: Layout;
+  reachable: boolean;
+  latencyMs?: number;
+  error?: string;
+  pruned?: PruneOutcome;
+}
+
+export function checkJson(n: CheckedNode): CheckJson {
+  const out: CheckJson = { service: n.service, version: n.version, id: n.id, address: n.address, key: n.key, layout: n.layout, reachable: n.result.reachable };
+  if (n.domain !== undefined) out.domain = n.domain;
+  if (n.result.reachable) out.latencyMs = n.result.latencyMs;
+  else out.error = n.result.reason;
+  if (n.pruned !== undefined) out.pruned = n.pruned;
+  return out;
+}
+
+export function renderCheckJson(nodes: readonly CheckedNode[], pretty: boolean): string {
+  return renderJson(nodes.map(checkJson), pretty);
+}
+
+export function renderCheckTable(nodes: readonly CheckedNode[], style: Style): string {
+  const head = ['SERVICE', 'VERSION', 'NODE', 'ADDRESS', 'STATUS', 'LATENCY/ERROR'];
+  if (style.wide) head.push('KEY');
+  const rows = nodes.map((n) => {
+    const row = [
+      style.paint.cyan(n.service),
+      n.version || '-',
+      n.id,
+      n.address || '-',
+      n.result.reachable ? style.paint.green('reachable') : style.paint.red('unreachable'),
+      n.result.reachable ? `${n.result.latencyMs}ms` : n.result.reason,
+    ];
+    if (style.wide) row.push(n.key);
+    return row;
+  });
+  return renderTable(head, rows, style);
+}
+
+/** "5 nodes: 4 reachable, 1 unreachable" */
+export function checkSummary(nodes: readonly CheckedNode[]): string {
+  const down = nodes.filter((n) => !n.result.reachable).length;
+  return `${nodes.length} node${nodes.length === 1 ? '' : 's'}: ${nodes.length - down} reachable, ${down} unreachable`;
+}

@@ -1,0 +1,28 @@
+// Pure renderers for `config get-contexts`: a kubectl-style table (a `*` marks the current context).
+// Passwords never reach here unmasked: contextViews (src/contexts.ts) masks them.
+import type { ContextView } from '../contexts.js';
+import { type Style, renderTable } from './table.js';
+
+export function renderContexts(views: readonly ContextView[], style: Style): string {
+  const head = ['CURRENT', 'NAME', 'ENDPOINTS', 'USER', 'LAYOUT', 'PREFIX', 'DOMAIN'];
+  if (style.wide) head.push('TLS', 'TIMEOUT');
+  const rows = views.map((v) => {
+    const row = [v.current ? '*' : '', style.paint.cyan(v.name), v.endpoints.join(',') || '-', v.user ?? '-', v.layout ?? '-', v.prefix ?? '-', v.domain ?? '-'];
+    if (style.wide) row.push(tlsSummary(v), v.timeout ?? '-');
+    return row;
+  });
+  return renderTable(head, rows, style);
+}
+
+function tlsSummary(v: ContextView): string {
+  const parts: string[] = [];
+  if (v.cacert !== undefined) parts.push(`cacert=${v.cacert}`);
+  if (v.cert !== undefined) parts.push(`cert=${v.cert}`);
+  if (v.key !== undefined) parts.push(`key=${v.key}`);
+  if (v.insecureSkipTlsVerify) parts.push('insecure-skip-tls-verify');
+  return parts.join(',') || '-';
+}
+
+export function renderContextNames(views: readonly ContextView[]): string {
+  return views.map((v) => `${v.name}\n`).join('');
+}

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { randomPrefix, runCli, seed } from '../helpers/cli.js';
+import { freePort } from '../helpers/etcd.js';
+import { fixture } from '../helpers/fixtures.js';
+import { TmuxSession, binPath } from '../helpers/tmux-session.js';
+
+const endpoint = inject('etcdEndpoint');
+const services = ['go.micro.srv.greeter', 'go.micro.srv.orders', 'payments'];
+
+/** The words bash hands a completion function: split at blanks, and at ":" and "=" (COMP_WORDBREAKS). */
+function compWords(line: string): string[] {
+  const words = line.split(' ').flatMap((w) => w.split(/([:=])/).filter((p) => p !== ''));
+  if (line.endsWith(' ')) words.push('');
+  return words.filter((w, i) => w !== '' || i === words.length - 1);
+}
+
+describe('shell completion scripts in real shells, against a real etcd', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'micro-reg-completion-'));
+  const binDir = join(dir, 'bin');
+  const configHome = join(dir, 'config');
+  const prefix = randomPrefix();
+  const env = { PATH: `${binDir}:${process.env.PATH}`, XDG_CONFIG_HOME: configHome, HOME: dir };
+  let bashScript: string;
+
+  beforeAll(async () => {
+    execFileSync('mkdir', ['-p', binDir]);
+    // The scripts run `micro-reg` as typed: put the built bin on PATH under that name.
+    symlinkSync(binPath, join(binDir, 'micro-reg'));
+    const v6 = fixture('micro-v6-greeter');
+    await seed(
+      endpoint,
+      services.map((name, i) => ({ key: `${prefix}${name}/n${i}`, value: v6.bytes.replace('"go.micro.srv.greeter"', `"${name}"`).replace(/"id":"[^"]+"/, `"id":"n${i}"`) })),
+    );
+    expect((await runCli(['config', 'set-context', 'test-etcd', '--endpoints', endpoint, '--prefix', prefix], { env })).code).toBe(0);
+    expect((await runCli(['config', 'set-context', 'other'], { env })).code).toBe(0);
+    bashScript = join(dir, 'micro-reg.bash');
+    writeFileSync(bashScript, (await runCli(['completion', 'bash'])).stdout);
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs the completion function in a real bash, as bash would for the line (cursor at its end). */
+  function bashComplete(line: string): string[] {
+    const words = compWords(line);
+    const script = [
+      `source ${bashScript}`,
+      `COMP_WORDS=(${words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ')})`,
+      `COMP_CWORD=${words.length - 1}`,
+      `COMP_LINE='${line}'`,
+      `COMP_POINT=${line.length}`,
+      '_micro_reg',
+      'printf "%s\\n" "${COMPREPLY[@]}"',
+    ].join('\n');
+    const out = execFileSync('bash', ['--norc', '--noprofile', '-c', script], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
+    return out.split('\n').filter(Boolean);
+  }
+
+  it('registers _micro_reg for micro-reg (complete -p)', () => {
+    const out = execFileSync('bash', ['--norc', '-c', `source ${bashScript}; complete -p micro-reg`], { encoding: 'utf8' });
+    expect(out.trim()).toBe('complete -F _micro_reg micro-reg');
+  });
+
+  it('completes service names from etcd, passing on --endpoints and --prefix', () => {
+    expect(bashComplete(`micro-reg --endpoints ${endpoint} --prefix ${prefix} get go.micro.srv.`)).toEqual(['go.micro.srv.greeter', 'go.micro.srv.orders']);
+    expect(bashComplete(`micro-reg check --prefix=${prefix} --endpoints=${endpoint} pay`)).toEqual(['payments']);
+  });
+
+  it('completes service names through a context (--context, or the current one)', () => {
+    expect(bashComplete('micro-reg --context test-etcd get go.micro.srv.g')).toEqual(['go.micro.srv.greeter']);
+    execFileSync('bash', ['-c', 'micro-reg config use-context test-etcd'], { env: { ...process.env, ...env }, stdio: 'pipe' });
+    expect(bashComplete('micro-reg list ')).toEqual(services);
+  });
+
+  it('completes commands, subcommands, options, option values and context names', () => {
+    expect(bashComplete('micro-reg ch')).toEqual(['check']);
+    expect(bashComplete('micro-reg c')).toEqual(['check', 'config', 'completion']);
+    expect(bashComplete('micro-reg config u')).toEqual(['use-context']);
+    expect(bashComplete('micro-reg config use-context ')).toEqual(['other', 'test-etcd']);
+    expect(bashComplete('micro-reg check --con')).toEqual(['--concurrency', '--connect-timeout', '--context']);
+    expect(bashComplete('micro-reg get x -o ')).toEqual(['table', 'wide', 'json', 'names']);
+    expect(bashComplete('micro-reg --layout l')).toEqual(['legacy']);
+    expect(bashComplete('micro-reg get --context ')).toEqual(['other', 'test-etcd']);
+    expect(bashComplete('micro-reg completion ')).toEqual(['bash', 'zsh', 'fish']);
+    // The value of --version is not a service name.
+    expect(bashComplete('micro-reg get --version ')).toEqual([]);
+  });
+
+  it('completes nothing, quietly and within the 1s deadline, when etcd is down', async () => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    const started = Date.now();
+    expect(bashComplete(`micro-reg --endpoints ${dead} get go`)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('fish completes a service name (complete -C)', async () => {
+    const fishScript = join(dir, 'micro-reg.fish');
+    writeFileSync(fishScript, (await runCli(['completion', 'fish'])).stdout);
+    const run = (line: string): string[] =>
+      execFileSync('fish', ['--no-config', '-c', `source ${fishScript}; complete -C '${line}'`], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 })
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]!);
+    expect(run(`micro-reg --endpoints ${endpoint} --prefix ${prefix} get go.micro`)).toEqual(['go.micro.srv.greeter', 'go.micro.srv.orders']);
+    expect(run('micro-reg config use-context t')).toEqual(['test-etcd']);
+    expect(run('micro-reg chec')).toEqual(['check']);
+  });
+
+  it('zsh completes a service name at a real prompt (tmux)', async () => {
+    const zshScript = join(dir, 'micro-reg.zsh');
+    writeFileSync(zshScript, (await runCli(['completion', 'zsh'])).stdout);
+    const session = TmuxSession.shell('zsh -f', { ...env, PS1: '%% ' });
+    try {
+      await session.waitForScreen(/%/);
+      session.sendKeys(`autoload -U compinit && compinit -u && source ${zshScript} && echo loaded-ok`, 'Enter');
+      await session.waitForScreen(/^loaded-ok$/m);
+      session.sendKeys(`micro-reg --endpoints ${endpoint} --prefix ${prefix} get go.micro.srv.gr`, 'Tab');
+      await session.waitForScreen(/get go\.micro\.srv\.greeter/);
+    } finally {
+      session.kill();
+    }
+  });
+});

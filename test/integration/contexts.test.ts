@@ -1,0 +1,90 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { randomPrefix, runCli, seed } from '../helpers/cli.js';
+import { freePort } from '../helpers/etcd.js';
+import { fixture } from '../helpers/fixtures.js';
+
+const endpoint = inject('etcdEndpoint');
+
+describe('contexts from $XDG_CONFIG_HOME/micro-reg/config.json against a real etcd', () => {
+  const configHome = mkdtempSync(join(tmpdir(), 'micro-reg-config-'));
+  const configPath = join(configHome, 'micro-reg', 'config.json');
+  const env = { XDG_CONFIG_HOME: configHome };
+  const prefixA = randomPrefix();
+  const prefixB = randomPrefix();
+  let deadEndpoint: string;
+
+  const names = async (args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; names: string[]; stderr: string }> => {
+    const r = await runCli([...args, 'list', '-o', 'names'], { env: { ...env, ...extraEnv } });
+    return { code: r.code, names: r.stdout.split('\n').filter(Boolean), stderr: r.stderr };
+  };
+
+  beforeAll(async () => {
+    deadEndpoint = `127.0.0.1:${await freePort()}`;
+    const v6 = fixture('micro-v6-greeter');
+    const rename = (name: string): string => v6.bytes.replace('"go.micro.srv.greeter"', `"${name}"`);
+    await seed(endpoint, [
+      { key: `${prefixA}svc.a/n1`, value: rename('svc.a').replace(/"id":"[^"]+"/, '"id":"n1"') },
+      { key: `${prefixB}svc.b/n1`, value: rename('svc.b').replace(/"id":"[^"]+"/, '"id":"n1"') },
+    ]);
+  });
+
+  afterAll(() => rmSync(configHome, { recursive: true, force: true }));
+
+  it('set-context writes a private file; use-context makes later commands use it', async () => {
+    expect((await runCli(['config', 'set-context', 'a', '--endpoints', endpoint, '--prefix', prefixA, '--timeout', '2s'], { env })).code).toBe(0);
+    expect((await runCli(['config', 'set-context', 'b', '--endpoints', endpoint, '--prefix', prefixB, '--user', 'ops:hunter2'], { env })).code).toBe(0);
+    expect(statSync(configPath).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(configPath, 'utf8')).contexts.a).toEqual({ endpoints: [endpoint], timeout: '2s', prefix: prefixA });
+
+    expect((await runCli(['config', 'use-context', 'a'], { env })).code).toBe(0);
+    expect((await runCli(['config', 'current-context'], { env })).stdout).toBe('a\n');
+    expect(await names([])).toMatchObject({ code: 0, names: ['svc.a'] });
+  });
+
+  it('--context and MICRO_REG_CONTEXT pick another context; --context wins over the environment', async () => {
+    // Context b has a user, and this etcd has no authentication: remove the user so that it can connect.
+    expect((await runCli(['config', 'set-context', 'b2', '--endpoints', endpoint, '--prefix', prefixB], { env })).code).toBe(0);
+    expect(await names(['--context', 'b2'])).toMatchObject({ code: 0, names: ['svc.b'] });
+    expect(await names([], { MICRO_REG_CONTEXT: 'b2' })).toMatchObject({ code: 0, names: ['svc.b'] });
+    expect(await names(['--context', 'a'], { MICRO_REG_CONTEXT: 'b2' })).toMatchObject({ code: 0, names: ['svc.a'] });
+  });
+
+  it('the environment overrides the context, and flags override the environment', async () => {
+    const viaEnv = await names([], { MICRO_REGISTRY_ADDRESS: deadEndpoint });
+    expect(viaEnv.code).toBe(4);
+    expect(viaEnv.stderr).toContain(deadEndpoint);
+    expect(await names(['--endpoints', endpoint], { MICRO_REGISTRY_ADDRESS: deadEndpoint })).toMatchObject({ code: 0, names: ['svc.a'] });
+    // The prefix of the context still applies when only the endpoints come from elsewhere; a flag replaces it.
+    expect(await names(['--prefix', prefixB])).toMatchObject({ code: 0, names: ['svc.b'] });
+  });
+
+  it('an unknown context is a usage error that lists the known ones', async () => {
+    const r = await runCli(['--context', 'nope', 'list'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('context "nope" (from --context) does not exist');
+    expect(r.stderr).toContain('hint: known contexts: a, b, b2');
+  });
+
+  it('get-contexts masks passwords; a readable file with a password gets a warning', async () => {
+    const r = await runCli(['config', 'get-contexts', '-o', 'json'], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('hunter2');
+    const views = JSON.parse(r.stdout);
+    expect(views.map((v: { name: string; current: boolean }) => [v.name, v.current])).toEqual([['a', true], ['b', false], ['b2', false]]);
+    expect(views[1]).toMatchObject({ user: 'ops', password: '********' });
+    expect(r.stderr).toBe('');
+
+    chmodSync(configPath, 0o644);
+    const warned = await runCli(['list', '-o', 'names'], { env });
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(/warning: .*config\.json holds a password and can be read by others \(mode 0644\): run chmod 600/);
+    // Rewriting the file makes it private again.
+    expect((await runCli(['config', 'delete-context', 'b'], { env })).code).toBe(0);
+    expect(statSync(configPath).mode & 0o777).toBe(0o600);
+    const table = await runCli(['config', 'get-contexts'], { env });
+    expect(table.stdout.split('\n')[1]).toMatch(/^\*\ta\t/);
+  });
+});
