@@ -1,7 +1,9 @@
 // Builds the commander program and is the ONE place where errors become exit codes and `error:` lines.
 import { Command, CommanderError, Option } from 'commander';
+import { deregisterCommand } from './commands/deregister.js';
 import { getCommand } from './commands/get.js';
 import { listCommand } from './commands/list.js';
+import { registerCommand } from './commands/register.js';
 import type { Runner } from './commands/command.js';
 import { CommandContext, type GlobalOptions } from './context.js';
 import { CliError, ExitCode } from './errors.js';
@@ -40,7 +42,7 @@ function buildProgram(io: IO, run: Runner): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined })
     .exitOverride();
   for (const o of globalOptions()) program.addOption(o);
-  const commands = [listCommand(run), getCommand(run)];
+  const commands = [listCommand(run), getCommand(run), registerCommand(run), deregisterCommand(run)];
   for (const cmd of commands) {
     for (const o of globalOptions()) cmd.addOption(o.hideHelp());
     cmd.addHelpText('after', '\nGlobal options (--endpoints, --user, TLS, --timeout, --layout, -o …): see micro-reg --help.');
