@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UnavailableError, UsageError } from '../errors.js';
 import { onTerminationSignal } from '../io.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
 import { leaseHex } from '../registry/codec.js';
@@ -172,7 +172,12 @@ export function registerCommand(run: Runner): Command {
         } finally {
           off();
         }
-        await store.remove(last);
+        try {
+          await store.remove(last);
+        } catch (e) {
+          if (!(e instanceof UnavailableError)) throw e;
+          throw new UnavailableError(`could not deregister: ${e.message}`, `the record stays until its lease expires (within ${last.ttl}s); or run micro-reg deregister ${last.records[0]!.service.name} --node ${last.records[0]!.service.nodes[0]!.id} --yes`);
+        }
         ctx.info(`deregistered ${last.records.length === 1 ? last.records[0]!.key : `${last.records.length} nodes`}; lease ${leaseHex(last.lease!)} revoked`);
       }),
     );
