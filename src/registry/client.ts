@@ -279,6 +279,9 @@ export class EtcdClient {
           stream.write({ ID: lease });
         });
       } finally {
+        // Half-close first: etcd3 treats an error on a still-writable stream as a broken connection
+        // and drops every channel, which our own cancel must not trigger.
+        stream.end();
         stream.cancel();
       }
     });
