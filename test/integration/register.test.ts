@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { EtcdClient } from '../../src/registry/client.js';
 import { freePort } from '../helpers/etcd.js';
 import { randomPrefix, runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
+import { binPath } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
 
 const endpoint = inject('etcdEndpoint');
@@ -112,6 +114,17 @@ describe('register against a real etcd', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${prefix}micro-registry/x/x-1\n{"name":"x","version":"latest","metadata":null,"endpoints":null,"nodes":[{"id":"x-1","address":"10.0.0.1","port":80,"metadata":{}}]}\n`);
     expect(await keysUnder(prefix)).toHaveLength(0);
+  });
+
+  it('--file - reads the Service from stdin (the built bin as a process)', async () => {
+    const prefix = randomPrefix();
+    const { args, move } = under(prefix, 'micro');
+    const f = fixture('micro-v6-greeter');
+    const r = spawnSync(process.execPath, [binPath, ...args, 'register', '--file', '-', '--ttl', '20'], { input: JSON.stringify(f.value), encoding: 'utf8', timeout: 15_000 });
+    expect(r.status).toBe(0);
+    const kvs = await keysUnder(prefix);
+    expect(kvs.map((k) => k.key)).toEqual([move(f.key)]);
+    expect(Buffer.from(kvs[0]!.value).toString()).toBe(f.bytes);
   });
 
   it('--ttl 0 writes a record without a lease and warns that it never expires', async () => {
