@@ -3,8 +3,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
+import { deregisterCommand } from './commands/deregister.js';
 import { getCommand } from './commands/get.js';
 import { listCommand } from './commands/list.js';
+import { registerCommand } from './commands/register.js';
 import type { Runner } from './commands/command.js';
 import { CommandContext, type GlobalOptions } from './context.js';
 import { CliError, ExitCode } from './errors.js';
@@ -56,7 +58,7 @@ function buildProgram(io: IO, run: Runner): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined })
     .exitOverride();
   for (const o of globalOptions()) program.addOption(o);
-  const commands = [listCommand(run), getCommand(run), checkCommand(run), configCommand(run), completionCommand(run)];
+  const commands = [listCommand(run), getCommand(run), registerCommand(run), deregisterCommand(run), checkCommand(run), configCommand(run), completionCommand(run)];
   for (const cmd of commands) {
     withGlobalOptions(cmd, io);
     program.addCommand(cmd);

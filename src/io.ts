@@ -66,3 +66,17 @@ export function startSpinner(io: IO, message: string, delayMs = 300): () => void
     if (shown) io.stderr.write('\r\x1b[2K');
   };
 }
+
+/**
+ * Calls `handler` on the first SIGINT or SIGTERM instead of letting Node exit, so a foreground command
+ * can clean up and return. Returns the function that removes the handlers.
+ */
+export function onTerminationSignal(handler: (signal: NodeJS.Signals) => void): () => void {
+  const listener = (signal: NodeJS.Signals): void => handler(signal);
+  process.on('SIGINT', listener);
+  process.on('SIGTERM', listener);
+  return () => {
+    process.off('SIGINT', listener);
+    process.off('SIGTERM', listener);
+  };
+}

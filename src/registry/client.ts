@@ -267,4 +267,91 @@ export class EtcdClient {
   close(): void {
     this.etcd.close();
   }
+
+  // ---- register / deregister (issue 3): lease renewal, atomic writes, per-key conditional deletes ----
+
+  /**
+   * Writes every key in one transaction (all or none), on the lease when one is given.
+   */
+  async putAll(entries: readonly { key: string; value: string }[], lease?: string): Promise<PutResult> {
+    const res = await this.call(() =>
+      this.etcd.kv.txn({
+        compare: [],
+        success: entries.map((e) => ({ request_put: { key: Buffer.from(e.key), value: Buffer.from(e.value), ...(lease !== undefined ? { lease } : {}) } })),
+        failure: [],
+      }),
+    );
+    return { revision: res.header.revision };
+  }
+
+  /**
+   * One lease renewal, as go-micro's KeepAliveOnce: opens a keepalive stream, sends the lease id, reads
+   * one answer, closes. Returns the TTL etcd granted again; 0 or less means the lease no longer exists.
+   * The stream gets the same deadline as a unary request and is cancelled however the call ends.
+   */
+  async keepAliveOnce(lease: string): Promise<number> {
+    return this.call(async () => {
+      const stream = await this.etcd.leaseClient.leaseKeepAlive({ deadline: Date.now() + this.config.timeoutMs });
+      try {
+        return await new Promise<number>((resolve, reject) => {
+          stream.on('data', (res) => resolve(Number(res.TTL)));
+          stream.on('error', reject);
+          stream.on('end', () => reject(new etcd3.GRPCUnavailableError('the keepalive stream ended without an answer')));
+          stream.write({ ID: lease });
+        });
+      } finally {
+        // Half-close first: etcd3 treats an error on a still-writable stream as a broken connection
+        // and drops every channel, which our own cancel must not trigger.
+        stream.end();
+        stream.cancel();
+      }
+    });
+  }
+
+  /**
+   * Deletes each key whose condition still holds, in ONE transaction of nested per-key transactions
+   * (etcd >= 3.3), so that one changed key does not keep the others and the outcome is atomic. A
+   * condition is the key's mod revision as read, or the lease it must still be on. Keys whose condition
+   * failed are reported with what they hold now (absent: the key is gone).
+   */
+  async deleteEachIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
+    if (conditions.length === 0) return [];
+    const res = await this.call(() =>
+      this.etcd.kv.txn({
+        compare: [],
+        success: conditions.map((c) => {
+          const key = Buffer.from(c.key);
+          const compare: NonNullable<Parameters<Etcd3Module.Etcd3['kv']['txn']>[0]['compare']>[number] =
+            c.lease !== undefined
+              ? { key, target: 'Lease', result: 'Equal', lease: c.lease }
+              : { key, target: 'Mod', result: 'Equal', mod_revision: c.modRevision ?? '0' };
+          return { request_txn: { compare: [compare], success: [{ request_delete_range: { key } }], failure: [{ request_range: { key } }] } };
+        }),
+        failure: [],
+      }),
+    );
+    return conditions.map((c, i) => {
+      const inner = res.responses[i]?.response_txn;
+      if (inner?.succeeded) return { key: c.key, deleted: true };
+      const kv = inner?.responses[0]?.response_range?.kvs[0];
+      const outcome: KeyDeleteOutcome = { key: c.key, deleted: false };
+      if (kv) outcome.now = { modRevision: kv.mod_revision, lease: kv.lease };
+      return outcome;
+    });
+  }
+}
+
+export interface KeyCondition {
+  key: string;
+  /** Delete only if the key was not written since this revision. */
+  modRevision?: string;
+  /** Delete only if the key is still on this lease (decimal id). */
+  lease?: string;
+}
+
+export interface KeyDeleteOutcome {
+  key: string;
+  deleted: boolean;
+  /** When kept: what the key holds now; absent when the key no longer exists. */
+  now?: { modRevision: string; lease: string };
 }

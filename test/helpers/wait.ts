@@ -1,15 +1,27 @@
-// Polls a condition with a deadline instead of sleeping for a state.
-export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 10_000, intervalMs = 50): Promise<NonNullable<T>> {
+// Polling with a deadline, instead of sleeping and hoping the state has arrived.
+
+/**
+ * Calls `fn` until it returns a value other than undefined/false (returned), or throws after `timeoutMs`
+ * with the last error or value seen. Bounded in time and in attempts.
+ */
+export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what = 'condition', intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  const maxAttempts = Math.ceil(timeoutMs / intervalMs) + 1;
   let last: unknown;
-  for (;;) {
+  for (let attempt = 0; attempt < maxAttempts && Date.now() <= deadline; attempt++) {
     try {
-      const v = await probe();
-      if (v) return v as NonNullable<T>;
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+      last = v;
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last instanceof Error ? last.message : String(last)}`);
+}
+
+/** Lets `ms` pass where the passing of time itself is what a test is about (an outage of a given length). */
+export function elapse(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -7,7 +7,7 @@ import { Registry } from '../../src/registry/registry.js';
 import { type SeedEntry, randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { freePort } from '../helpers/etcd.js';
 import { fixture } from '../helpers/fixtures.js';
-import { TmuxSession } from '../helpers/tmux-session.js';
+import { TmuxSession } from '../helpers/tmux.js';
 
 const endpoint = inject('etcdEndpoint');
 const v6 = fixture('micro-v6-greeter');
@@ -125,11 +125,11 @@ describe('check against a real etcd and real sockets', () => {
     const no = new TmuxSession([...args, 'check', '--prune']);
     try {
       await no.waitForScreen(/Deregister 1 unreachable node\? \(y\/N\)/);
-      no.sendKeys('Enter');
+      no.keys('Enter');
       expect(await no.exitCode()).toBe(8);
       expect(no.screen()).toContain('Nothing deregistered.');
     } finally {
-      no.kill();
+      no.close();
     }
     expect(await keysUnder(prefix)).toHaveLength(2);
 
@@ -137,11 +137,11 @@ describe('check against a real etcd and real sockets', () => {
     try {
       const screen = await yes.waitForScreen(/Deregister 1 unreachable node\?/);
       expect(screen).toMatch(/greeter-dead .*unreachable/);
-      yes.sendKeys('y', 'Enter');
+      yes.keys('y', 'Enter');
       expect(await yes.exitCode()).toBe(0);
       expect(yes.screen()).toContain('deregistered go.micro.srv.greeter greeter-dead');
     } finally {
-      yes.kill();
+      yes.close();
     }
     expect(await keysUnder(prefix)).toEqual([`${prefix}go.micro.srv.greeter/greeter-live`]);
   });
@@ -151,10 +151,10 @@ describe('check against a real etcd and real sockets', () => {
     const session = new TmuxSession([...args, 'check', '--prune']);
     try {
       await session.waitForScreen(/Deregister 1 unreachable node\?/);
-      session.sendKeys('C-c');
+      session.keys('C-c');
       expect(await session.exitCode()).toBe(130);
     } finally {
-      session.kill();
+      session.close();
     }
     expect(await keysUnder(prefix)).toHaveLength(2);
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { freePort } from '../helpers/etcd.js';
 import { fixture } from '../helpers/fixtures.js';
-import { TmuxSession, binPath } from '../helpers/tmux-session.js';
+import { TmuxSession, binPath } from '../helpers/tmux.js';
 
 const endpoint = inject('etcdEndpoint');
 const services = ['go.micro.srv.greeter', 'go.micro.srv.orders', 'payments'];
@@ -115,12 +115,12 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
     const session = TmuxSession.shell('zsh -f', { ...env, PS1: '%% ' });
     try {
       await session.waitForScreen(/%/);
-      session.sendKeys(`autoload -U compinit && compinit -u && source ${zshScript} && echo loaded-ok`, 'Enter');
+      session.keys(`autoload -U compinit && compinit -u && source ${zshScript} && echo loaded-ok`, 'Enter');
       await session.waitForScreen(/^loaded-ok$/m);
-      session.sendKeys(`micro-reg --endpoints ${endpoint} --prefix ${prefix} get go.micro.srv.gr`, 'Tab');
+      session.keys(`micro-reg --endpoints ${endpoint} --prefix ${prefix} get go.micro.srv.gr`, 'Tab');
       await session.waitForScreen(/get go\.micro\.srv\.greeter/);
     } finally {
-      session.kill();
+      session.close();
     }
   });
 });

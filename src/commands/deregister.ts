@@ -1,0 +1,150 @@
+// `micro-reg deregister <service>`: removes chosen nodes of a service, deleting only the records it
+// showed: one transaction compares each key's mod revision with what was read, so a node that
+// re-registered in between is kept and reported.
+import { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { CancelledError, NotFoundError, UsageError } from '../errors.js';
+import { startSpinner } from '../io.js';
+import { canPrompt, loadPrompts } from '../prompts.js';
+import { keySegment } from '../registry/keys.js';
+import { closeMatches } from '../registry/match.js';
+import type { NodeRecord } from '../registry/model.js';
+import type { Registry } from '../registry/registry.js';
+import { type RemovalOutcome, recordStore } from '../registry/store.js';
+import { nodeChoiceLabel, renderNodeRecords, renderRemovalJson } from '../render/registration.js';
+import type { Style } from '../render/table.js';
+import { type Runner, collect, withExamples } from './command.js';
+
+export interface DeregisterOptions {
+  node?: string[];
+  version?: string;
+  all?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+}
+
+export interface Selection {
+  records: NodeRecord[];
+  /** --node ids that matched no node. */
+  unknownIds: string[];
+}
+
+/**
+ * Pure: the records of one service that --node / --version pick (all of them when neither is given).
+ * Throws NotFoundError when the version or every node id is unknown.
+ */
+export function selectNodes(service: string, records: readonly NodeRecord[], opts: Pick<DeregisterOptions, 'node' | 'version'>): Selection {
+  let picked = [...records];
+  if (opts.version !== undefined) {
+    picked = picked.filter((r) => r.service.version === opts.version);
+    if (picked.length === 0) {
+      const versions = [...new Set(records.map((r) => r.service.version))].sort();
+      throw new NotFoundError(`service ${service} has no version ${opts.version}`, `its versions: ${versions.join(', ')}`);
+    }
+  }
+  const unknownIds: string[] = [];
+  if (opts.node !== undefined) {
+    const ids = new Set(opts.node);
+    const byId = picked.filter((r) => ids.has(r.service.nodes[0]!.id));
+    for (const id of ids) if (!byId.some((r) => r.service.nodes[0]!.id === id)) unknownIds.push(id);
+    if (byId.length === 0) {
+      const known = picked.map((r) => r.service.nodes[0]!.id).sort();
+      throw new NotFoundError(`service ${service} has no node ${opts.node.join(', ')}${opts.version !== undefined ? ` in version ${opts.version}` : ''}`, `its nodes: ${known.join(', ')}`);
+    }
+    picked = byId;
+  }
+  return { records: picked, unknownIds };
+}
+
+/** Reads the service's records; exit 3 (with close names) when it has none. */
+async function readService(ctx: CommandContext, registry: Registry, service: string): Promise<NodeRecord[]> {
+  const stop = startSpinner(ctx.io, `reading ${service}…`);
+  try {
+    const result = await registry.read(service);
+    ctx.reportMalformed(result.malformed);
+    if (result.records.length === 0) {
+      const similar = closeMatches(service, await registry.serviceSegments());
+      throw new NotFoundError(`service ${service} not found`, similar.length > 0 ? `did you mean ${similar.join(', ')}?` : 'run micro-reg list to see what is registered');
+    }
+    return result.records;
+  } finally {
+    stop();
+  }
+}
+
+function stderrStyle(ctx: CommandContext): Style {
+  return { tty: ctx.io.stderrIsTTY, paint: ctx.paintErr, width: ctx.io.columns(), wide: false };
+}
+
+function report(ctx: CommandContext, service: string, outcomes: readonly RemovalOutcome[], dryRun: boolean): void {
+  if (ctx.json) {
+    ctx.io.stdout.write(renderRemovalJson(outcomes, dryRun, ctx.io.stdoutIsTTY));
+  } else {
+    const removed = outcomes.filter((o) => o.removed).map((o) => o.record);
+    if (removed.length > 0) ctx.io.stdout.write(renderNodeRecords(removed, ctx.style()));
+    const n = removed.length;
+    ctx.info(dryRun ? `dry run: would remove ${n} node${n === 1 ? '' : 's'} of ${service}; nothing was deleted` : `removed ${n} node${n === 1 ? '' : 's'} of ${service}`);
+  }
+  for (const o of outcomes) {
+    if (o.removed) continue;
+    const id = o.record.service.nodes[0]!.id;
+    if (o.reason === 'changed') ctx.warn(`kept node ${id}: it was written again after it was read (re-registered); run deregister again to remove it`);
+    else ctx.warn(`node ${id} was already gone (${o.record.key})`);
+  }
+}
+
+export function deregisterCommand(run: Runner): Command {
+  const cmd = new Command('deregister')
+    .description('remove nodes of a service; only the records shown are deleted, a node re-registered meanwhile is kept')
+    .argument('<service>', 'service name, e.g. go.micro.srv.greeter')
+    .option('--node <id>', 'node id to remove (repeatable)', collect)
+    .option('--version <version>', 'only nodes of this version')
+    .option('--all', 'every node of the service (of --version, if given)')
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
+    .option('--dry-run', 'list what would be removed and delete nothing')
+    .action(
+      run(async (ctx, service: string, opts: DeregisterOptions) => {
+        ctx.requireOutput(['table', 'wide', 'json'], 'deregister');
+        keySegment(service, 'service name');
+        if (opts.all && opts.node) throw new UsageError('--all and --node exclude each other');
+        const chosen = opts.all || opts.node !== undefined || opts.version !== undefined;
+        const interactive = canPrompt(ctx.io);
+        if (!opts.dryRun && !interactive) {
+          if (!chosen) throw new UsageError('say which nodes to remove: --node ID, --version V or --all', 'without a terminal there is no list to choose from; --dry-run shows the nodes');
+          if (!opts.yes) throw new UsageError('refusing to deregister without confirmation: there is no terminal to ask on', 'pass --yes to confirm, or --dry-run to see what would be removed');
+        }
+        const registry = await ctx.registry();
+        const store = recordStore(registry.writeSpace().layout, registry.client);
+        const all = await readService(ctx, registry, service);
+        const selection = selectNodes(service, all, opts);
+        for (const id of selection.unknownIds) ctx.warn(`service ${service} has no node ${id}`);
+        let targets = selection.records;
+
+        if (opts.dryRun) {
+          report(ctx, service, targets.map((record) => ({ record, removed: true })), true);
+          return;
+        }
+        if (!chosen) {
+          const ask = await loadPrompts(ctx.io);
+          targets = await ask.checkbox(`Nodes of ${service} to deregister (space selects, enter confirms)`, targets.map((r) => ({ name: nodeChoiceLabel(r), value: r })));
+          if (targets.length === 0) {
+            ctx.info('nothing selected; nothing was removed');
+            return;
+          }
+        } else if (!opts.yes) {
+          ctx.io.stderr.write(renderNodeRecords(targets, stderrStyle(ctx)));
+        }
+        if (!opts.yes) {
+          const ask = await loadPrompts(ctx.io);
+          const n = targets.length;
+          if (!(await ask.confirm(`Deregister ${n} node${n === 1 ? '' : 's'} of ${service}?`, false))) throw new CancelledError('not confirmed: nothing was removed');
+        }
+        report(ctx, service, await store.removeIfUnchanged(targets), false);
+      }),
+    );
+  return withExamples(cmd, [
+    'micro-reg deregister go.micro.srv.greeter',
+    'micro-reg deregister go.micro.srv.greeter --node go.micro.srv.greeter-1a2b --yes',
+    'micro-reg deregister go.micro.srv.greeter --version 1.0.0 --all --dry-run -o json',
+  ]);
+}

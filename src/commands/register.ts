@@ -1,0 +1,189 @@
+// `micro-reg register`: writes a node's record exactly as go-micro of the chosen layout does, on a
+// lease; from flags, from a go-micro Service file, or from a form on a terminal. `--keepalive` stays
+// in the foreground, renews the lease, re-registers after a loss and deregisters on SIGINT/SIGTERM.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { UnavailableError, UsageError } from '../errors.js';
+import { onTerminationSignal } from '../io.js';
+import { canPrompt, loadPrompts } from '../prompts.js';
+import { leaseHex } from '../registry/codec.js';
+import { keepAlive } from '../registry/keepalive.js';
+import { keySpace } from '../registry/keys.js';
+import type { Service } from '../registry/model.js';
+import { addressProblem, defaultNodeId, defaultTtl, defaultVersion, encodeRecords, nameProblem, parseMeta, serviceFromFile, serviceFromInput } from '../registry/records.js';
+import { type Written, recordStore } from '../registry/store.js';
+import { renderDryRun, renderRegistered, renderRegistrationJson } from '../render/registration.js';
+import { type Runner, collect, withExamples } from './command.js';
+
+interface RegisterOptions {
+  name?: string;
+  version?: string;
+  address?: string;
+  id?: string;
+  meta?: string[];
+  endpoint?: string[];
+  ttl?: string;
+  file?: string;
+  keepalive?: boolean;
+  dryRun?: boolean;
+}
+
+function parseTtl(text: string | undefined): number {
+  if (text === undefined) return defaultTtl;
+  const t = text.trim().replace(/s$/, '');
+  if (!/^\d+$/.test(t) || Number(t) > 2 ** 31 - 1) throw new UsageError(`invalid --ttl "${text}": expected whole seconds, 0 for a record that never expires`);
+  return Number(t);
+}
+
+function readServiceFile(path: string, stdin: CommandContext['io']['stdin']): Promise<string> {
+  if (path === '-') {
+    return new Promise((resolve, reject) => {
+      let text = '';
+      stdin.setEncoding('utf8');
+      stdin.on('data', (c: string) => (text += c));
+      stdin.once('end', () => resolve(text));
+      stdin.once('error', reject);
+    });
+  }
+  try {
+    return Promise.resolve(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read --file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** The form: asks for what the flags left out; required answers are validated as the flags are. */
+async function askMissing(ctx: CommandContext, opts: RegisterOptions): Promise<RegisterOptions> {
+  const ask = await loadPrompts(ctx.io);
+  const out = { ...opts };
+  out.name ??= await ask.text('Service name', { validate: nameProblem });
+  out.address ??= await ask.text('Node address (host:port)', { validate: addressProblem });
+  if (opts.version === undefined) out.version = await ask.text('Version', { default: defaultVersion });
+  if (opts.id === undefined) out.id = await ask.text('Node id', { default: defaultNodeId(out.name), validate: (v) => (v.trim() === '' ? 'it must not be empty' : undefined) });
+  if (opts.meta === undefined) {
+    const meta = await ask.text('Node metadata (k=v, comma-separated; empty for none)', {
+      validate: (v) => {
+        try {
+          parseMeta(splitList(v));
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      },
+    });
+    out.meta = splitList(meta);
+  }
+  if (opts.endpoint === undefined) out.endpoint = splitList(await ask.text('Endpoints (names such as Say.Hello, comma-separated; empty for none)'));
+  return out;
+}
+
+const splitList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+export function registerCommand(run: Runner): Command {
+  const cmd = new Command('register')
+    .description('register a node as go-micro of the chosen layout does: one key per node, on a lease of --ttl seconds')
+    .option('--name <name>', 'service name, e.g. go.micro.srv.greeter')
+    .option('--version <version>', `service version (default ${defaultVersion})`)
+    .option('--address <host:port>', 'node address, e.g. 10.0.0.5:8080 or [::1]:8080')
+    .option('--id <id>', 'node id (default <name>-<uuid>, as go-micro servers do)')
+    .option('--meta <key=value>', 'node metadata (repeatable)', collect)
+    .option('--endpoint <name>', 'endpoint name, e.g. Say.Hello (repeatable)', collect)
+    .option('--ttl <seconds>', `lease TTL in seconds; 0 writes a record that never expires (default ${defaultTtl})`)
+    .option('-f, --file <file>', 'a go-micro Service JSON ("-" for stdin); each of its nodes becomes one record')
+    .option('--keepalive', 'stay in the foreground renewing the lease; deregister on Ctrl-C or SIGTERM')
+    .option('--dry-run', 'print the key and value and write nothing')
+    .action(
+      run(async (ctx, opts: RegisterOptions) => {
+        ctx.requireOutput(['table', 'wide', 'json'], 'register');
+        const ttl = parseTtl(opts.ttl);
+        if (opts.keepalive && ttl === 0) throw new UsageError('--keepalive needs a lease: give --ttl more than 0');
+        if (opts.keepalive && opts.dryRun) throw new UsageError('--keepalive and --dry-run exclude each other');
+        const config = ctx.config;
+        const space = keySpace(config.layout === 'auto' ? 'micro' : config.layout, config.prefix, config.domain);
+
+        let service: Service;
+        if (opts.file !== undefined) {
+          const clash = (['name', 'version', 'address', 'id', 'meta', 'endpoint'] as const).filter((k) => opts[k] !== undefined);
+          if (clash.length > 0) throw new UsageError(`--file describes the whole service: drop ${clash.map((k) => `--${k}`).join(', ')}`);
+          service = serviceFromFile(await readServiceFile(opts.file, ctx.io.stdin), opts.file === '-' ? 'stdin' : opts.file);
+        } else {
+          let input = opts;
+          const meta = parseMeta(opts.meta);
+          const missing = (['name', 'address'] as const).filter((k) => opts[k] === undefined);
+          if (missing.length > 0) {
+            if (!canPrompt(ctx.io)) {
+              throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(' and ')}`, 'register needs --name and --address (or --file); run it on a terminal for a form');
+            }
+            input = await askMissing(ctx, opts);
+          }
+          service = serviceFromInput(
+            {
+              name: input.name!,
+              address: input.address!,
+              ...(input.version !== undefined ? { version: input.version } : {}),
+              ...(input.id !== undefined ? { id: input.id } : {}),
+              meta: input === opts ? meta : parseMeta(input.meta),
+              endpoints: input.endpoint ?? [],
+            },
+            space.layout,
+          );
+        }
+        const records = encodeRecords(space, service);
+
+        if (opts.dryRun) {
+          if (ctx.json) ctx.io.stdout.write(renderRegistrationJson(records, ttl, undefined, ctx.io.stdoutIsTTY));
+          else ctx.io.stdout.write(renderDryRun(records));
+          ctx.info('dry run: nothing was written');
+          return;
+        }
+        const registry = await ctx.registry();
+        const store = recordStore(space.layout, registry.client);
+        if (ttl === 0) ctx.warn('--ttl 0: the record has no lease and never expires; remove it with micro-reg deregister');
+        const show = (w: Written): void => {
+          if (ctx.json) ctx.io.stdout.write(renderRegistrationJson(w.records, w.ttl, w.lease, ctx.io.stdoutIsTTY));
+          else ctx.io.stdout.write(renderRegistered(w, ctx.style()));
+        };
+        const written = await store.write(records, ttl);
+        show(written);
+        if (!opts.keepalive) return;
+
+        const stop = new AbortController();
+        const off = onTerminationSignal((signal) => {
+          if (!stop.signal.aborted) ctx.info(`${signal}: deregistering…`);
+          stop.abort();
+        });
+        ctx.info(`keeping lease ${leaseHex(written.lease!)} alive every ${Math.max(0.2, ttl / 3).toFixed(1)}s; Ctrl-C or SIGTERM deregisters`);
+        let last: Written;
+        try {
+          last = await keepAlive(store, written, stop.signal, {
+            unreachable: (e) => ctx.warn(`etcd does not answer (${e.message}); retrying every second`),
+            reachable: (ms) => ctx.info(`etcd answers again after ${(ms / 1000).toFixed(1)}s`),
+            lost: () => ctx.warn(`lease lost (expired or revoked): registering again`),
+            rewritten: (w) => {
+              ctx.info(`registered again on lease ${leaseHex(w.lease!)}`);
+              if (ctx.json) show(w);
+            },
+          });
+        } finally {
+          off();
+        }
+        try {
+          await store.remove(last);
+        } catch (e) {
+          if (!(e instanceof UnavailableError)) throw e;
+          throw new UnavailableError(`could not deregister: ${e.message}`, `the record stays until its lease expires (within ${last.ttl}s); or run micro-reg deregister ${last.records[0]!.service.name} --node ${last.records[0]!.service.nodes[0]!.id} --yes`);
+        }
+        ctx.info(`deregistered ${last.records.length === 1 ? last.records[0]!.key : `${last.records.length} nodes`}; lease ${leaseHex(last.lease!)} revoked`);
+      }),
+    );
+  return withExamples(cmd, [
+    'micro-reg register --name go.micro.srv.greeter --address 10.0.0.5:8080 --meta protocol=mucp --ttl 60',
+    'micro-reg register --file greeter.json --layout legacy --keepalive',
+    'micro-reg register --name legacy.billing --address 10.0.0.9:9000 --ttl 0 --dry-run',
+  ]);
+}

@@ -1,0 +1,47 @@
+// The interactive prompts (@inquirer/prompts), loaded only when a command really asks something, drawn
+// on stderr so stdout stays data, with Ctrl-C turned into CancelledError (exit 130).
+import type { Readable } from 'node:stream';
+import { CancelledError } from './errors.js';
+import type { IO } from './io.js';
+
+export interface Choice<T> {
+  name: string;
+  value: T;
+  checked?: boolean;
+}
+
+export interface Prompts {
+  text(message: string, opts?: { default?: string; validate?: (value: string) => string | undefined }): Promise<string>;
+  confirm(message: string, defaultAnswer: boolean): Promise<boolean>;
+  checkbox<T>(message: string, choices: readonly Choice<T>[]): Promise<T[]>;
+}
+
+/** Prompts need a terminal on both ends: keys come from stdin, the form must be seen. */
+export function canPrompt(io: IO): boolean {
+  return io.stdinIsTTY && io.stdoutIsTTY;
+}
+
+function cancelled(e: unknown): never {
+  const name = (e as Error | undefined)?.name;
+  if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') throw new CancelledError('cancelled at the prompt');
+  throw e;
+}
+
+export async function loadPrompts(io: IO): Promise<Prompts> {
+  const { input, confirm, checkbox } = await import('@inquirer/prompts');
+  const context = { input: io.stdin as Readable, output: io.stderr as unknown as NodeJS.WritableStream };
+  return {
+    text: (message, opts = {}) =>
+      input(
+        {
+          message,
+          ...(opts.default !== undefined ? { default: opts.default } : {}),
+          ...(opts.validate ? { validate: (v: string) => opts.validate!(v) ?? true } : {}),
+        },
+        context,
+      ).catch(cancelled),
+    confirm: (message, defaultAnswer) => confirm({ message, default: defaultAnswer }, context).catch(cancelled),
+    checkbox: <T>(message: string, choices: readonly Choice<T>[]) =>
+      checkbox<T>({ message, choices: choices.map((c) => ({ name: c.name, value: c.value, checked: c.checked ?? false })), pageSize: 15, loop: false }, context).catch(cancelled),
+  };
+}

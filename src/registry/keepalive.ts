@@ -1,0 +1,71 @@
+// `register --keepalive`: renews the TTL of written records until told to stop, and writes them again
+// when it was lost. Backend-agnostic (works on a RecordStore); reports what happens through callbacks.
+import { UnavailableError } from '../errors.js';
+import type { RecordStore, Written } from './store.js';
+
+export interface KeepAliveReport {
+  /** etcd stopped answering (first failure of a run of failures). */
+  unreachable(error: UnavailableError): void;
+  /** etcd answered again after failures; `downMs` is how long it did not. */
+  reachable(downMs: number): void;
+  /** The TTL was lost (expired or revoked): the records are being written again. */
+  lost(): void;
+  /** The records were written again. */
+  rewritten(written: Written): void;
+}
+
+export interface KeepAliveTiming {
+  /** Between renewals while etcd answers (default TTL/3, as etcd's own clients do). */
+  intervalMs?: number;
+  /** Between attempts while it does not (default 1s, or the interval when shorter). */
+  retryMs?: number;
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
+/**
+ * Keeps `written` alive until `signal` aborts and returns what is written then (a new lease after a
+ * loss), so the caller can remove exactly that. A request in flight is finished first, so the caller
+ * never misses a lease. Errors other than "etcd did not answer" (e.g. permission) end the loop.
+ */
+export async function keepAlive(store: RecordStore, written: Written, signal: AbortSignal, report: KeepAliveReport, timing: KeepAliveTiming = {}): Promise<Written> {
+  const intervalMs = timing.intervalMs ?? Math.max(200, (written.ttl * 1000) / 3);
+  const retryMs = timing.retryMs ?? Math.min(1000, intervalMs);
+  let current = written;
+  let downSince: number | undefined;
+  while (!signal.aborted) {
+    await pause(downSince === undefined ? intervalMs : retryMs, signal);
+    if (signal.aborted) break;
+    try {
+      const alive = await store.renew(current);
+      if (downSince !== undefined) {
+        report.reachable(Date.now() - downSince);
+        downSince = undefined;
+      }
+      if (!alive) {
+        report.lost();
+        current = await store.write(current.records, current.ttl);
+        report.rewritten(current);
+      }
+    } catch (e) {
+      if (!(e instanceof UnavailableError)) throw e;
+      if (downSince === undefined) {
+        downSince = Date.now();
+        report.unreachable(e);
+      }
+    }
+  }
+  return current;
+}
