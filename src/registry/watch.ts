@@ -67,8 +67,8 @@ function sameRecord(a: NodeRecord, b: NodeRecord): boolean {
 }
 
 /**
- * What takes a viewer from one state (records by key) to another: deletes, creates and updates, in key
- * order. A key re-written since (another mod revision) is an update even when its value is the same,
+ * What takes a viewer from one state (records by key) to another: the deletes, then the creates and
+ * updates, each in key order. A key re-written since (another mod revision) is an update even when its value is the same,
  * as the live stream would have shown it.
  */
 export function diffRecords(before: ReadonlyMap<string, NodeRecord>, after: ReadonlyMap<string, NodeRecord>): RecordChange[] {
