@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { getCommand } from './commands/get.js';
 import { listCommand } from './commands/list.js';
+import { waitCommand } from './commands/wait.js';
 import { watchCommand } from './commands/watch.js';
 import type { Runner } from './commands/command.js';
 import { CommandContext, type GlobalOptions } from './context.js';
@@ -41,7 +42,7 @@ function buildProgram(io: IO, run: Runner): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined })
     .exitOverride();
   for (const o of globalOptions()) program.addOption(o);
-  const commands = [listCommand(run), getCommand(run), watchCommand(run)];
+  const commands = [listCommand(run), getCommand(run), watchCommand(run), waitCommand(run)];
   for (const cmd of commands) {
     for (const o of globalOptions()) cmd.addOption(o.hideHelp());
     cmd.addHelpText('after', '\nGlobal options (--endpoints, --user, TLS, --timeout, --layout, -o …): see micro-reg --help.');

@@ -30,8 +30,9 @@ interface EventOutput {
   close(): void;
 }
 
-export function parseCount(text: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new UsageError(`invalid --count "${text}": expected a whole number of events, 1 or more`);
+/** A whole number, 1 or more (--count, --nodes). */
+export function parseCount(text: string, flag = '--count'): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new UsageError(`invalid ${flag} "${text}": expected a whole number, 1 or more`);
   return Number(text);
 }
 
