@@ -66,6 +66,8 @@ export function waitCommand(run: Runner): Command {
         const finished = new Promise<void>((resolve, reject) => {
           finish = (error) => (error === undefined ? resolve() : reject(error));
         });
+        // It may fail before it is awaited (a malformed record with --strict while starting).
+        finished.catch(() => undefined);
         const timedOut = (shown: readonly NodeRecord[]): WaitTimeoutError => {
           const what = opts.gone ? 'no node to be left' : `${want} node${want === 1 ? '' : 's'}`;
           return new WaitTimeoutError(`timed out after ${formatMs(waitMs)} waiting for ${what} of ${service}${opts.version ? ` ${opts.version}` : ''} (${progress(shown).replace(`${service}: `, '')})`);

@@ -202,6 +202,8 @@ export function watchCommand(run: Runner): Command {
         const finished = new Promise<void>((resolve, reject) => {
           finish = (error) => (error === undefined ? resolve() : reject(error));
         });
+        // It may fail before it is awaited (a malformed record with --strict while starting).
+        finished.catch(() => undefined);
         let emitted = 0;
         let output: EventOutput | undefined;
         const describe = services.length === 0 ? 'all services' : services.join(' ');

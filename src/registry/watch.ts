@@ -104,6 +104,9 @@ function decodeIn(spaces: readonly KeySpace[], kv: RawKeyValue): Decoded {
   return { kind: 'foreign' };
 }
 
+/** Lease lookups started ahead of the events of one batch. */
+const maxLeaseLookupsAhead = 256;
+
 /** Batches waiting before the sources are paused; memory stays bounded when output is slow. */
 const highWater = 256;
 const lowWater = 32;
@@ -236,7 +239,7 @@ export class WatchPipeline {
       const event: RegistryEvent = { ...change, revision, time };
       if (resync) event.resync = true;
       if (change.action === 'delete') {
-        const reason = await this.reasonFor(state, change.record, undefined, reasons);
+        const reason = await this.reasonFor(state, change.record.lease, reasons);
         if (reason !== undefined) event.reason = reason;
       }
       this.handlers.event(event);
@@ -244,8 +247,16 @@ export class WatchPipeline {
   }
 
   private async applyChanges(state: SourceState, changes: readonly SourceChange[]): Promise<void> {
-    // An expiring lease deletes all of its keys in one revision: ask about each lease once per batch.
+    // An expiring lease deletes all of its keys in one revision: ask about each lease once per batch,
+    // and ask about a batch's leases together, before its events go out in order.
     const reasons = new Map<string, Promise<DeleteReason | undefined>>();
+    for (const change of changes) {
+      if (reasons.size >= maxLeaseLookupsAhead) break;
+      if (change.kind !== 'delete' || change.reason !== undefined) continue;
+      const known = state.records.get(change.key);
+      if (known !== undefined && !this.filter(known)) continue;
+      void this.reasonFor(state, change.prev?.lease ?? known?.lease, reasons);
+    }
     for (const change of changes) {
       this.noteRevision(change.revision);
       const key = change.kind === 'put' ? change.kv.key : change.key;
@@ -275,21 +286,20 @@ export class WatchPipeline {
       }
       if (gone === undefined || !this.filter(gone)) continue;
       const event: RegistryEvent = { action: 'delete', record: gone, revision: change.revision, time: this.now() };
-      const reason = change.reason ?? (await this.reasonFor(state, gone, change.prev?.lease, reasons));
+      const reason = change.reason ?? (await this.reasonFor(state, change.prev?.lease ?? gone.lease, reasons));
       if (reason !== undefined) event.reason = reason;
       this.handlers.event(event);
     }
   }
 
   /** Format reference 5: no lease means an explicit delete; else a live lease means deregistered, a gone one expired. */
-  private reasonFor(state: SourceState, record: NodeRecord, prevLease: string | undefined, cache: Map<string, Promise<DeleteReason | undefined>>): Promise<DeleteReason | undefined> {
-    const lease = prevLease ?? record.lease;
+  private reasonFor(state: SourceState, lease: string | undefined, cache: Map<string, Promise<DeleteReason | undefined>>): Promise<DeleteReason | undefined> {
     if (lease === undefined || lease === '0') return Promise.resolve('deregistered');
     const ask = state.source.deleteReason;
     if (!ask) return Promise.resolve(undefined);
     let p = cache.get(lease);
     if (!p) {
-      p = ask.call(state.source, lease);
+      p = ask.call(state.source, lease).catch(() => undefined);
       cache.set(lease, p);
     }
     return p;
