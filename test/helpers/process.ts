@@ -16,7 +16,7 @@ export interface CliProcess {
   /** Waits until at least `n` stdout lines have arrived; returns them all. */
   waitForLines(n: number, timeoutMs?: number): Promise<string[]>;
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  /** Waits for the exit; the exit code, or 128 + signal number style text when killed. */
+  /** Waits for the exit: the exit code, or the signal that ended it. */
   exited(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   signal(sig: NodeJS.Signals): void;
 }
