@@ -7,6 +7,8 @@ import { deregisterCommand } from './commands/deregister.js';
 import { getCommand } from './commands/get.js';
 import { listCommand } from './commands/list.js';
 import { registerCommand } from './commands/register.js';
+import { waitCommand } from './commands/wait.js';
+import { watchCommand } from './commands/watch.js';
 import type { Runner } from './commands/command.js';
 import { CommandContext, type GlobalOptions } from './context.js';
 import { CliError, ExitCode } from './errors.js';
@@ -58,7 +60,7 @@ function buildProgram(io: IO, run: Runner): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined })
     .exitOverride();
   for (const o of globalOptions()) program.addOption(o);
-  const commands = [listCommand(run), getCommand(run), registerCommand(run), deregisterCommand(run), checkCommand(run), configCommand(run), completionCommand(run)];
+  const commands = [listCommand(run), getCommand(run), watchCommand(run), waitCommand(run), registerCommand(run), deregisterCommand(run), checkCommand(run), configCommand(run), completionCommand(run)];
   for (const cmd of commands) {
     withGlobalOptions(cmd, io);
     program.addCommand(cmd);

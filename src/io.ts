@@ -16,6 +16,8 @@ export interface IO {
   stdinIsTTY: boolean;
   /** Terminal width of stdout (80 when unknown). */
   columns(): number;
+  /** Terminal height of stdout, for full-screen output (24 when unknown). */
+  rows?(): number;
   env: Env;
 }
 
@@ -37,6 +39,7 @@ export function processIO(): IO {
     stderrIsTTY: process.stderr.isTTY === true,
     stdinIsTTY: process.stdin.isTTY === true,
     columns: () => process.stdout.columns || Number(process.env.COLUMNS) || 80,
+    rows: () => process.stdout.rows || Number(process.env.LINES) || 24,
     env: process.env,
   };
 }

@@ -125,6 +125,9 @@ export class EtcdClient {
         'grpc.keepalive_time_ms': 10_000,
         'grpc.keepalive_timeout_ms': 5_000,
         'grpc.keepalive_permit_without_calls': 1,
+        // A watch resumes as soon as etcd is back: gRPC's default reconnect backoff grows to 120 s.
+        'grpc.initial_reconnect_backoff_ms': 250,
+        'grpc.max_reconnect_backoff_ms': 1000,
       },
       // etcd3's default retries and circuit breakers multiply the deadline; micro-reg wants one bounded
       // attempt per host, so fail-over stays with the host loop below.
@@ -339,6 +342,81 @@ export class EtcdClient {
       return outcome;
     });
   }
+
+  // ---- watch ----
+  // etcd3's Watcher resumes from the revision in the last response header (ahead of the events delivered
+  // while etcd catches a watcher up, so events can be skipped) and backs off up to 30 s between
+  // reconnects. micro-reg opens raw watch streams instead and keeps its own resume revision
+  // (src/registry/watch.ts); one stream carries one watch.
+
+  /**
+   * Watches every key under a prefix from a revision (inclusive), with previous values and progress
+   * notifications. Resolves once etcd has created the watch, within the request deadline, else rejects
+   * with a CliError. `done` then settles once, when the stream ends: compacted (the start revision is
+   * gone from etcd's history), lost (connection, cancel) or closed by `close()`.
+   */
+  async openWatch(prefix: string, startRevision: string, onResponse: WatchResponseHandler): Promise<WatchStream> {
+    let stream: WatchDuplex | undefined;
+    let abandoned = false;
+    let settleDone: (end: WatchEnd) => void = () => undefined;
+    const done = new Promise<WatchEnd>((resolve) => {
+      settleDone = (end) => {
+        settleDone = () => undefined;
+        resolve(end);
+      };
+    });
+    const created = new Promise<void>((resolve, reject) => {
+      let isCreated = false;
+      const fail = (end: WatchEnd): void => {
+        if (!isCreated) reject(end.kind === 'compacted' ? new Error(`watch start revision ${startRevision} was compacted`) : end.kind === 'lost' ? end.error : new Error('watch closed'));
+        settleDone(end);
+        stream?.cancel();
+      };
+      this.etcd.watchClient
+        .watch()
+        .then((s) => {
+          stream = s as WatchDuplex;
+          if (abandoned) return s.cancel();
+          s.on('data', (res: Etcd3Module.IWatchResponse) => {
+            if (res.created && !res.canceled) {
+              isCreated = true;
+              resolve();
+            }
+            if (res.canceled) {
+              const compactRevision = String(res.compact_revision ?? '0');
+              if (compactRevision !== '0') fail({ kind: 'compacted', compactRevision });
+              else fail({ kind: 'lost', error: new Error(`etcd cancelled the watch: ${res.cancel_reason || 'no reason given'}`) });
+              return;
+            }
+            if (res.created) return;
+            const events = (res.events ?? []).map(toWatchEvent);
+            if (events.length > 0) onResponse.events(events, res.header.revision);
+            else onResponse.progress(res.header.revision);
+          });
+          s.on('error', (error: Error) => fail({ kind: 'lost', error }));
+          s.on('end', () => fail({ kind: 'lost', error: new Error('etcd ended the watch stream') }));
+          s.write({ create_request: { key: Buffer.from(prefix), range_end: prefixRangeEnd(Buffer.from(prefix)), start_revision: startRevision, prev_kv: true, progress_notify: true } });
+        })
+        .catch((error: unknown) => fail({ kind: 'lost', error }));
+    });
+    try {
+      await this.withDeadline(created);
+    } catch (e) {
+      abandoned = true;
+      stream?.cancel();
+      settleDone({ kind: 'closed' });
+      throw mapEtcdError(e, this.config);
+    }
+    return {
+      done,
+      close: () => {
+        settleDone({ kind: 'closed' });
+        stream?.cancel();
+      },
+      pause: () => stream?.pause?.(),
+      resume: () => stream?.resume?.(),
+    };
+  }
 }
 
 export interface KeyCondition {
@@ -354,4 +432,40 @@ export interface KeyDeleteOutcome {
   deleted: boolean;
   /** When kept: what the key holds now; absent when the key no longer exists. */
   now?: { modRevision: string; lease: string };
+}
+
+/** One key's change as a watch reports it: the key after a put, and the key before (prev_kv) when etcd still had it. */
+export interface RawWatchEvent {
+  type: 'put' | 'delete';
+  kv: RawKeyValue;
+  prev?: RawKeyValue;
+}
+
+export interface WatchResponseHandler {
+  /** Every event of one watch response, in order; they all happened by `revision`. */
+  events(events: RawWatchEvent[], revision: string): void;
+  /** A progress notification: every change up to `revision` has been delivered. */
+  progress(revision: string): void;
+}
+
+export type WatchEnd = { kind: 'compacted'; compactRevision: string } | { kind: 'lost'; error: unknown } | { kind: 'closed' };
+
+export interface WatchStream {
+  done: Promise<WatchEnd>;
+  close(): void;
+  /** Flow control: stop reading responses while the consumer catches up. */
+  pause(): void;
+  resume(): void;
+}
+
+type WatchDuplex = Etcd3Module.IDuplexStream<Etcd3Module.IWatchRequest, Etcd3Module.IWatchResponse> & { pause?: () => void; resume?: () => void };
+
+function rawKeyValue(kv: Etcd3Module.IKeyValue): RawKeyValue {
+  return { key: kv.key.toString('utf8'), value: kv.value, lease: String(kv.lease ?? '0'), modRevision: String(kv.mod_revision), createRevision: String(kv.create_revision) };
+}
+
+function toWatchEvent(ev: Etcd3Module.IEvent): RawWatchEvent {
+  const out: RawWatchEvent = { type: ev.type === 'Delete' ? 'delete' : 'put', kv: rawKeyValue(ev.kv) };
+  if (ev.prev_kv) out.prev = rawKeyValue(ev.prev_kv);
+  return out;
 }

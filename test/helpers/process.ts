@@ -1,7 +1,10 @@
-// Runs the built bin/micro-reg as a separate process, as a user or a script would.
-import { spawn } from 'node:child_process';
+// Runs the built bin/micro-reg as a separate process, as a user or a script would: to completion
+// (runBin), or long-running (watch, wait, register --keepalive) followed line by line, signalled and
+// killed by PID (spawnCli).
+import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const binPath = join(repoRoot, 'bin', 'micro-reg');
@@ -28,4 +31,70 @@ export function runBin(args: string[], opts: { env?: Record<string, string>; inp
     });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  pid: number;
+  /** Complete stdout lines so far. */
+  lines(): string[];
+  stderr(): string;
+  /** Waits until at least `n` stdout lines have arrived; returns them all. */
+  waitForLines(n: number, timeoutMs?: number): Promise<string[]>;
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Waits for the exit: the exit code, or the signal that ended it. */
+  exited(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  signal(sig: NodeJS.Signals): void;
+}
+
+/** Live processes, so a failing test still kills them (see killAll). */
+const running = new Set<ChildProcess>();
+
+export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, [binPath, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+  });
+  running.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  const lines = (): string[] => out.split('\n').slice(0, -1);
+  return {
+    child,
+    pid: child.pid!,
+    lines,
+    stderr: () => err,
+    waitForLines: (n, timeoutMs = 10_000) => waitFor(() => (lines().length >= n ? lines() : undefined), timeoutMs, `${n} stdout lines (have ${lines().length}: ${out.slice(-500)}; stderr: ${err.slice(-500)})`),
+    waitForStderr: async (pattern, timeoutMs = 10_000) => {
+      await waitFor(() => pattern.test(err), timeoutMs, `stderr matching ${pattern} (stderr: ${err.slice(-500)})`);
+    },
+    exited: (timeoutMs = 10_000) =>
+      Promise.race([exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`process ${child.pid} did not exit within ${timeoutMs} ms; stderr: ${err.slice(-500)}`)), timeoutMs).unref())]),
+    signal: (sig) => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, sig);
+    },
+  };
+}
+
+/** Kills every process spawnCli started that is still running (afterEach / afterAll). */
+export function killAll(): void {
+  for (const child of running) {
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(child.pid, 'SIGCONT');
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  running.clear();
 }

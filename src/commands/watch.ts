@@ -1,0 +1,246 @@
+// `micro-reg watch [service…]`: a live, lossless stream of registry changes, as lines, JSON lines or a
+// full-screen table (--live).
+import { Command } from 'commander';
+import { parseDuration } from '../config.js';
+import type { CommandContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { startSpinner } from '../io.js';
+import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
+import type { NodeRecord } from '../registry/model.js';
+import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch.js';
+import { formatClock, renderEventJson, renderEventLine, renderLiveScreen, type LiveRow } from '../render/events.js';
+import { onTerminate } from '../signals.js';
+import { type Runner, collect, withExamples } from './command.js';
+
+interface WatchOptions {
+  selector?: string[];
+  initial?: boolean;
+  live?: boolean;
+  count?: string;
+  for?: string;
+}
+
+/** What a watch shows events on. */
+interface EventOutput {
+  /** The pipeline has its first state; `shown` are the records that pass the filter. */
+  started(shown: readonly NodeRecord[], revision: string): void;
+  event(event: RegistryEvent): void;
+  status(state: 'reconnecting' | 'resumed', detail: string): void;
+  warn(message: string): void;
+  close(): void;
+}
+
+/** A whole number, 1 or more (--count, --nodes). */
+export function parseCount(text: string, flag = '--count'): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new UsageError(`invalid ${flag} "${text}": expected a whole number, 1 or more`);
+  return Number(text);
+}
+
+/** "3 services, 5 nodes" of the records shown. */
+export function describeShown(records: readonly NodeRecord[]): string {
+  const services = new Set(records.map((r) => `${r.domain ?? ''}\0${r.service.name}`)).size;
+  return `${services} service${services === 1 ? '' : 's'}, ${records.length} node${records.length === 1 ? '' : 's'}`;
+}
+
+export interface FollowHandlers {
+  event(event: RegistryEvent, pipeline: WatchPipeline): void;
+  status(state: 'reconnecting' | 'resumed', detail: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * Starts the event pipeline of this invocation's registry (reads first, with the request deadline,
+ * then watches from there). Events that arrive while it starts (--initial) are held until it has.
+ * Used by `watch` and `wait`.
+ */
+export async function startPipeline(
+  ctx: CommandContext,
+  filter: RecordFilter,
+  initial: boolean,
+  handlers: FollowHandlers,
+  fail: (error: unknown) => void,
+): Promise<WatchPipeline & { release(): void }> {
+  const registry = await ctx.registry();
+  const sources = eventSources(registry);
+  let held: RegistryEvent[] | undefined = [];
+  const pipeline: WatchPipeline = new WatchPipeline(
+    sources,
+    filter,
+    {
+      event: (e) => (held ? held.push(e) : handlers.event(e, pipeline)),
+      status: (state, detail) => handlers.status(state, detail),
+      malformed: (m) => {
+        if (ctx.config.strict) ctx.reportMalformed([m]);
+        handlers.warn(`skipped malformed record ${m.key}: ${m.reason}`);
+      },
+      failed: fail,
+    },
+    { initial },
+  );
+  const stop = startSpinner(ctx.io, 'reading the registry…');
+  try {
+    await pipeline.start();
+  } catch (e) {
+    pipeline.stop();
+    throw e;
+  } finally {
+    stop();
+  }
+  return Object.assign(pipeline, {
+    /** Releases the events held during start, after the caller has said it started. */
+    release() {
+      const pending = held ?? [];
+      held = undefined;
+      for (const e of pending) handlers.event(e, pipeline);
+    },
+  });
+}
+
+/** Lines on stdout: human or JSON. */
+function lineOutput(ctx: CommandContext): EventOutput {
+  const style = ctx.style();
+  return {
+    started: (shown, revision) => ctx.info(`watching ${describeShown(shown)} at revision ${revision}`),
+    event: (e) => ctx.io.stdout.write(ctx.json ? renderEventJson(e) : renderEventLine(e, style)),
+    status: (state, detail) => ctx.info(state === 'reconnecting' ? `${ctx.paintErr.yellow('reconnecting…')} (${detail})` : detail),
+    warn: (message) => ctx.warn(message),
+    close: () => undefined,
+  };
+}
+
+/** How long a changed row keeps its colour on the live screen. */
+const markMs = 3000;
+const redrawEveryMs = 100;
+const recentLines = 5;
+
+/** The --live screen: the alternate screen of the terminal, redrawn at most every 100 ms, restored on close. */
+function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeRecord[], revisionNow: () => string): EventOutput {
+  const io = ctx.io;
+  const style = { ...ctx.style(), wide: false };
+  const marks = new Map<string, { mark: RegistryEvent['action']; at: number; record: NodeRecord }>();
+  const recent: string[] = [];
+  let status = 'connected';
+  let redrawTimer: NodeJS.Timeout | undefined;
+  let lastDraw = 0;
+  let open = false;
+
+  const draw = (): void => {
+    redrawTimer = undefined;
+    lastDraw = Date.now();
+    const now = Date.now();
+    for (const [key, m] of marks) if (now - m.at > markMs) marks.delete(key);
+    const rows: LiveRow[] = shownNow().map((record) => {
+      const m = marks.get(record.key);
+      return m && m.mark !== 'delete' ? { record, mark: m.mark } : { record };
+    });
+    // Deleted nodes stay on screen, struck through, while their mark lasts.
+    for (const m of marks.values()) if (m.mark === 'delete') rows.push({ record: m.record, mark: 'delete' });
+    const shown = rows.filter((r) => r.mark !== 'delete').map((r) => r.record);
+    const title = `micro-reg watch ${describe} — ${describeShown(shown)} — revision ${revisionNow()} — ${formatClock(new Date())}`;
+    io.stdout.write(renderLiveScreen({ title, status, rows, recent }, style, io.rows?.() ?? 24));
+  };
+  const schedule = (): void => {
+    if (redrawTimer || !open) return;
+    redrawTimer = setTimeout(draw, Math.max(0, redrawEveryMs - (Date.now() - lastDraw)));
+  };
+  const ticker = setInterval(() => open && draw(), 1000);
+  return {
+    started: (shown, revision) => {
+      ctx.info(`watching ${describeShown(shown)} at revision ${revision}`);
+      io.stdout.write('\x1b[?1049h\x1b[?25l\x1b[2J');
+      open = true;
+      draw();
+    },
+    event: (e) => {
+      marks.set(e.record.key, { mark: e.action, at: Date.now(), record: e.record });
+      recent.push(renderEventLine(e, { ...style, wide: false }).trimEnd());
+      if (recent.length > recentLines) recent.shift();
+      schedule();
+    },
+    status: (state, detail) => {
+      status = state === 'reconnecting' ? style.paint.yellow(`reconnecting… (${detail})`) : `connected (${detail})`;
+      if (!io.stderrIsTTY) ctx.info(state === 'reconnecting' ? `reconnecting… (${detail})` : detail);
+      schedule();
+    },
+    warn: (message) => {
+      status = style.paint.yellow(message);
+      if (!io.stderrIsTTY) ctx.warn(message);
+      schedule();
+    },
+    close: () => {
+      clearInterval(ticker);
+      if (redrawTimer) clearTimeout(redrawTimer);
+      if (open) io.stdout.write('\x1b[?25h\x1b[?1049l');
+      open = false;
+    },
+  };
+}
+
+export function watchCommand(run: Runner): Command {
+  const cmd = new Command('watch')
+    .description('stream registry changes as they happen: create, update, delete (deregistered or expired); nothing lost across reconnects')
+    .argument('[service...]', 'service names or globs, e.g. go.micro.srv.greeter "go.micro.api.*" (none: every service)')
+    .option('-l, --selector <key=value>', 'only nodes whose metadata has key=value (repeatable, all must match)', collect)
+    .option('--initial', 'first print the nodes registered now, as create events')
+    .option('--live', 'a full-screen table of the current nodes, redrawn on change (terminal only)')
+    .option('--count <n>', 'exit after N events')
+    .option('--for <duration>', 'exit after this long, e.g. 30s or 5m')
+    .action(
+      run(async (ctx, services: string[], opts: WatchOptions) => {
+        ctx.requireOutput(['table', 'wide', 'json'], 'watch');
+        const selectors = parseSelectors(opts.selector);
+        const matchName = nameMatcher(services);
+        const count = opts.count === undefined ? undefined : parseCount(opts.count);
+        const forMs = opts.for === undefined ? undefined : parseDuration(opts.for, '--for');
+        if (forMs !== undefined && forMs <= 0) throw new UsageError('invalid --for: it must be more than 0');
+        if (opts.live && ctx.json) throw new UsageError('--live draws a table: it does not go with -o json');
+        if (opts.live && !ctx.io.stdoutIsTTY) throw new UsageError('--live needs a terminal', 'without --live, watch prints one line per event');
+        if (opts.live && opts.initial) throw new UsageError('--live already shows the current nodes: drop --initial');
+        const filter: RecordFilter = (r) => matchName(r.service.name) && matchesSelectors(r, selectors);
+
+        let finish: (error?: unknown) => void = () => undefined;
+        const finished = new Promise<void>((resolve, reject) => {
+          finish = (error) => (error === undefined ? resolve() : reject(error));
+        });
+        // It may fail before it is awaited (a malformed record with --strict while starting).
+        finished.catch(() => undefined);
+        let emitted = 0;
+        let output: EventOutput | undefined;
+        const describe = services.length === 0 ? 'all services' : services.join(' ');
+        const pipeline = await startPipeline(
+          ctx,
+          filter,
+          opts.initial ?? false,
+          {
+            event: (e) => {
+              if (count !== undefined && emitted >= count) return;
+              output?.event(e);
+              emitted++;
+              if (count !== undefined && emitted >= count) finish();
+            },
+            status: (state, detail) => output?.status(state, detail),
+            warn: (message) => (output ? output.warn(message) : ctx.warn(message)),
+          },
+          (error) => finish(error),
+        );
+        output = opts.live ? liveOutput(ctx, describe, () => pipeline.shown(), () => pipeline.revision) : lineOutput(ctx);
+        const stopListening = onTerminate(() => finish());
+        const timer = forMs === undefined ? undefined : setTimeout(() => finish(), forMs);
+        try {
+          output.started(pipeline.shown(), pipeline.revision);
+          pipeline.release();
+          await finished;
+        } finally {
+          if (timer) clearTimeout(timer);
+          stopListening();
+          pipeline.stop();
+          output.close();
+        }
+      }),
+    );
+  return withExamples(cmd, [
+    'micro-reg watch go.micro.srv.greeter',
+    'micro-reg watch "go.micro.*" --selector server=grpc -o json | jq -c "{action, reason}"',
+    'micro-reg watch --live',
+  ]);
+}

@@ -1,0 +1,468 @@
+// The resumable event stream behind `watch` (and `wait`): event sources report raw key changes, or a
+// fresh full read when history was lost; one pipeline turns them into registry events against the state
+// the viewer has seen. The pipeline and `diffRecords` know nothing of etcd, so a v2 (HTTP) source can
+// feed the same pipeline.
+import { CliError, UnavailableError, UsageError } from '../errors.js';
+import type { EtcdClient, RawWatchEvent, WatchStream } from './client.js';
+import { type RawKeyValue, decodeRecord } from './codec.js';
+import { type KeySpace, keySpace, readPrefix, wildcardDomain } from './keys.js';
+import type { Registry } from './registry.js';
+import type { MalformedRecord, NodeRecord } from './model.js';
+
+export type WatchAction = 'create' | 'update' | 'delete';
+export type DeleteReason = 'deregistered' | 'expired';
+
+/** One change of one node, as the viewer sees it. */
+export interface RegistryEvent {
+  action: WatchAction;
+  /** create / update: the node now; delete: the node as it was. */
+  record: NodeRecord;
+  /** update: the node before. */
+  previous?: NodeRecord;
+  /** The etcd revision (v2: store index) of the change, or of the read a resync came from. */
+  revision: string;
+  /** When micro-reg learnt of it: etcd keeps no time with a change. */
+  time: Date;
+  reason?: DeleteReason;
+  /** Made up by diffing a fresh read against what was shown, after history was lost (compaction). */
+  resync?: boolean;
+}
+
+/** A key change as a source reports it, before decoding. */
+export type SourceChange =
+  | { kind: 'put'; kv: RawKeyValue; revision: string }
+  | { kind: 'delete'; key: string; prev?: RawKeyValue; revision: string; reason?: DeleteReason };
+
+export type SourceBatch =
+  /** The changes of one response, in order. */
+  | { kind: 'changes'; changes: SourceChange[] }
+  /** Every key of the source at `revision`: the start, or a resync when `resync` is set. */
+  | { kind: 'snapshot'; kvs: RawKeyValue[]; revision: string; resync: boolean }
+  | { kind: 'status'; state: 'reconnecting' | 'resumed'; detail: string }
+  /** The source cannot go on (refused credentials, …). */
+  | { kind: 'failed'; error: unknown };
+
+export interface EventSource {
+  /** Which layouts' key spaces this source's keys belong to (micro and domain share a prefix). */
+  readonly spaces: readonly KeySpace[];
+  /** Reads the current state and starts following it; bounded by the request deadline. Batches go to `sink`. */
+  start(sink: (batch: SourceBatch) => void): Promise<void>;
+  /** deregistered (the lease lives on) or expired (the lease is gone); undefined when it cannot tell. */
+  deleteReason?(lease: string): Promise<DeleteReason | undefined>;
+  pause(): void;
+  resume(): void;
+  close(): void;
+}
+
+/** A change worked out by comparing two states, before it gets a time and revision. */
+export interface RecordChange {
+  action: WatchAction;
+  record: NodeRecord;
+  previous?: NodeRecord;
+}
+
+function sameRecord(a: NodeRecord, b: NodeRecord): boolean {
+  if (a.modRevision !== undefined && b.modRevision !== undefined) return a.modRevision === b.modRevision;
+  return a.lease === b.lease && JSON.stringify(a.service) === JSON.stringify(b.service);
+}
+
+/**
+ * What takes a viewer from one state (records by key) to another: the deletes, then the creates and
+ * updates, each in key order. A key re-written since (another mod revision) is an update even when its value is the same,
+ * as the live stream would have shown it.
+ */
+export function diffRecords(before: ReadonlyMap<string, NodeRecord>, after: ReadonlyMap<string, NodeRecord>): RecordChange[] {
+  const out: RecordChange[] = [];
+  for (const key of [...before.keys()].sort()) {
+    if (!after.has(key)) out.push({ action: 'delete', record: before.get(key)! });
+  }
+  for (const key of [...after.keys()].sort()) {
+    const now = after.get(key)!;
+    const was = before.get(key);
+    if (was === undefined) out.push({ action: 'create', record: now });
+    else if (!sameRecord(was, now)) out.push({ action: 'update', record: now, previous: was });
+  }
+  return out;
+}
+
+export type RecordFilter = (record: NodeRecord) => boolean;
+
+export interface PipelineHandlers {
+  event(event: RegistryEvent): void;
+  status(state: 'reconnecting' | 'resumed', detail: string): void;
+  malformed(m: MalformedRecord): void;
+  failed(error: unknown): void;
+}
+
+type Decoded = { kind: 'record'; record: NodeRecord } | { kind: 'malformed'; malformed: MalformedRecord } | { kind: 'foreign' };
+
+function decodeIn(spaces: readonly KeySpace[], kv: RawKeyValue): Decoded {
+  for (const space of spaces) {
+    const r = decodeRecord(space, kv);
+    if (r.kind !== 'foreign') return r;
+  }
+  return { kind: 'foreign' };
+}
+
+/** Lease lookups started ahead of the events of one batch. */
+const maxLeaseLookupsAhead = 256;
+
+/** Batches waiting before the sources are paused; memory stays bounded when output is slow. */
+const highWater = 256;
+const lowWater = 32;
+
+interface SourceState {
+  source: EventSource;
+  /** Every decoded record of the source, shown or not, by key. */
+  records: Map<string, NodeRecord>;
+}
+
+/**
+ * Applies source batches, one at a time and in order, to the state and turns them into events for the
+ * records the filter lets through. A put that makes a record match is a create for the viewer, one
+ * that makes it stop matching a delete.
+ */
+export class WatchPipeline {
+  private readonly states: SourceState[];
+  private queue: { state: SourceState; batch: SourceBatch }[] = [];
+  private draining = false;
+  private paused = false;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  /** The highest revision applied, for messages. */
+  revision = '0';
+
+  constructor(
+    sources: readonly EventSource[],
+    private readonly filter: RecordFilter,
+    private readonly handlers: PipelineHandlers,
+    private readonly options: { initial: boolean; now?: () => Date } = { initial: false },
+  ) {
+    this.states = sources.map((source) => ({ source, records: new Map() }));
+  }
+
+  /** Starts every source; the first snapshots are applied before this resolves. */
+  async start(): Promise<void> {
+    await Promise.all(this.states.map((state) => state.source.start((batch) => this.push(state, batch))));
+    await this.idle();
+  }
+
+  /** The records shown now, across sources. */
+  shown(): NodeRecord[] {
+    return this.states.flatMap((s) => [...s.records.values()].filter(this.filter));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.queue = [];
+    for (const s of this.states) s.source.close();
+    this.releaseIdle();
+  }
+
+  /** Resolves when every batch received so far has been applied. */
+  idle(): Promise<void> {
+    if (!this.draining && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private releaseIdle(): void {
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private push(state: SourceState, batch: SourceBatch): void {
+    if (this.stopped) return;
+    this.queue.push({ state, batch });
+    if (!this.paused && this.queue.length >= highWater) {
+      this.paused = true;
+      for (const s of this.states) s.source.pause();
+    }
+    if (!this.draining) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      for (let item = this.queue.shift(); item !== undefined && !this.stopped; item = this.queue.shift()) {
+        await this.apply(item.state, item.batch);
+        if (this.paused && this.queue.length <= lowWater) {
+          this.paused = false;
+          for (const s of this.states) s.source.resume();
+        }
+      }
+    } catch (e) {
+      this.handlers.failed(e);
+    } finally {
+      this.draining = false;
+      this.releaseIdle();
+    }
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private noteRevision(revision: string): void {
+    if (BigInt(revision) > BigInt(this.revision)) this.revision = revision;
+  }
+
+  private async apply(state: SourceState, batch: SourceBatch): Promise<void> {
+    switch (batch.kind) {
+      case 'status':
+        this.handlers.status(batch.state, batch.detail);
+        return;
+      case 'failed':
+        this.handlers.failed(batch.error);
+        return;
+      case 'snapshot':
+        return this.applySnapshot(state, batch.kvs, batch.revision, batch.resync);
+      case 'changes':
+        return this.applyChanges(state, batch.changes);
+    }
+  }
+
+  private async applySnapshot(state: SourceState, kvs: readonly RawKeyValue[], revision: string, resync: boolean): Promise<void> {
+    const next = new Map<string, NodeRecord>();
+    for (const kv of kvs) {
+      const d = decodeIn(state.source.spaces, kv);
+      if (d.kind === 'record') next.set(kv.key, d.record);
+      else if (d.kind === 'malformed') this.handlers.malformed(d.malformed);
+    }
+    this.noteRevision(revision);
+    const before = new Map([...state.records].filter(([, r]) => this.filter(r)));
+    const after = new Map([...next].filter(([, r]) => this.filter(r)));
+    state.records = next;
+    // The first read is the starting point: shown as creates only with --initial.
+    if (!resync && !this.options.initial) return;
+    const time = this.now();
+    const reasons = new Map<string, Promise<DeleteReason | undefined>>();
+    for (const change of diffRecords(before, after)) {
+      const event: RegistryEvent = { ...change, revision, time };
+      if (resync) event.resync = true;
+      if (change.action === 'delete') {
+        const reason = await this.reasonFor(state, change.record.lease, reasons);
+        if (reason !== undefined) event.reason = reason;
+      }
+      this.handlers.event(event);
+    }
+  }
+
+  private async applyChanges(state: SourceState, changes: readonly SourceChange[]): Promise<void> {
+    // An expiring lease deletes all of its keys in one revision: ask about each lease once per batch,
+    // and ask about a batch's leases together, before its events go out in order.
+    const reasons = new Map<string, Promise<DeleteReason | undefined>>();
+    for (const change of changes) {
+      if (reasons.size >= maxLeaseLookupsAhead) break;
+      if (change.kind !== 'delete' || change.reason !== undefined) continue;
+      const known = state.records.get(change.key);
+      if (known !== undefined && !this.filter(known)) continue;
+      void this.reasonFor(state, change.prev?.lease ?? known?.lease, reasons);
+    }
+    for (const change of changes) {
+      this.noteRevision(change.revision);
+      const key = change.kind === 'put' ? change.kv.key : change.key;
+      const was = state.records.get(key);
+      const wasShown = was !== undefined && this.filter(was);
+      if (change.kind === 'put') {
+        const d = decodeIn(state.source.spaces, change.kv);
+        if (d.kind === 'foreign') continue;
+        if (d.kind === 'malformed') {
+          this.handlers.malformed(d.malformed);
+          state.records.delete(key);
+          if (wasShown) this.handlers.event({ action: 'delete', record: was, revision: change.revision, time: this.now() });
+          continue;
+        }
+        state.records.set(key, d.record);
+        const isShown = this.filter(d.record);
+        if (isShown && wasShown) this.handlers.event({ action: 'update', record: d.record, previous: was, revision: change.revision, time: this.now() });
+        else if (isShown) this.handlers.event({ action: 'create', record: d.record, revision: change.revision, time: this.now() });
+        else if (wasShown) this.handlers.event({ action: 'delete', record: was, revision: change.revision, time: this.now() });
+        continue;
+      }
+      state.records.delete(key);
+      let gone = was;
+      if (gone === undefined && change.prev !== undefined) {
+        const d = decodeIn(state.source.spaces, change.prev);
+        if (d.kind === 'record') gone = d.record;
+      }
+      if (gone === undefined || !this.filter(gone)) continue;
+      const event: RegistryEvent = { action: 'delete', record: gone, revision: change.revision, time: this.now() };
+      const reason = change.reason ?? (await this.reasonFor(state, change.prev?.lease ?? gone.lease, reasons));
+      if (reason !== undefined) event.reason = reason;
+      this.handlers.event(event);
+    }
+  }
+
+  /** Format reference 5: no lease means an explicit delete; else a live lease means deregistered, a gone one expired. */
+  private reasonFor(state: SourceState, lease: string | undefined, cache: Map<string, Promise<DeleteReason | undefined>>): Promise<DeleteReason | undefined> {
+    if (lease === undefined || lease === '0') return Promise.resolve('deregistered');
+    const ask = state.source.deleteReason;
+    if (!ask) return Promise.resolve(undefined);
+    let p = cache.get(lease);
+    if (!p) {
+      p = ask.call(state.source, lease).catch(() => undefined);
+      cache.set(lease, p);
+    }
+    return p;
+  }
+}
+
+/** Retry delays while etcd is away: quick at first, so a watch resumes within ~1 s of etcd's return. */
+const retryDelaysMs = [100, 250, 500, 1000];
+
+/**
+ * An etcd v3 prefix as an event source: reads it (the revision comes with the read), watches from the
+ * next revision, and keeps the revision to resume from: the last event's + 1, or a progress
+ * notification's + 1. A lost stream is reopened from there; a compacted one is replaced by a fresh read
+ * (a resync snapshot) and a watch from after it.
+ */
+export class EtcdEventSource implements EventSource {
+  private next = 0n;
+  private stream: WatchStream | undefined;
+  private closed = false;
+  private paused = false;
+  private sink: (batch: SourceBatch) => void = () => undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly client: EtcdClient,
+    readonly prefix: string,
+    readonly spaces: readonly KeySpace[],
+  ) {}
+
+  async start(sink: (batch: SourceBatch) => void): Promise<void> {
+    this.sink = sink;
+    await this.read(false);
+    const stream = await this.open();
+    void this.follow(stream);
+  }
+
+  async deleteReason(lease: string): Promise<DeleteReason | undefined> {
+    try {
+      return (await this.client.leaseTtl(lease)) >= 0 ? 'deregistered' : 'expired';
+    } catch {
+      return undefined;
+    }
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.stream?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.stream?.resume();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stream?.close();
+    this.wake?.();
+  }
+
+  private async read(resync: boolean): Promise<void> {
+    const { kvs, revision } = await this.client.rangePrefix(this.prefix);
+    this.next = BigInt(revision) + 1n;
+    this.sink({ kind: 'snapshot', kvs, revision, resync });
+  }
+
+  private async open(): Promise<WatchStream> {
+    const stream = await this.client.openWatch(this.prefix, this.next.toString(), {
+      events: (events, revision) => {
+        const changes = events.map((e) => toChange(e));
+        const last = events[events.length - 1]!.kv.modRevision;
+        this.advance(last ?? revision);
+        this.sink({ kind: 'changes', changes });
+      },
+      // etcd sends these to watchers that are caught up only, so everything up to it has arrived.
+      progress: (revision) => this.advance(revision),
+    });
+    this.stream = stream;
+    if (this.paused) stream.pause();
+    if (this.closed) stream.close();
+    return stream;
+  }
+
+  private advance(revision: string): void {
+    const n = BigInt(revision) + 1n;
+    if (n > this.next) this.next = n;
+  }
+
+  /** Follows one stream after another until closed; a source lives as long as the command. */
+  private async follow(first: WatchStream): Promise<void> {
+    let stream = first;
+    while (!this.closed) {
+      const end = await stream.done;
+      this.stream = undefined;
+      if (this.closed || end.kind === 'closed') return;
+      const compacted = end.kind === 'compacted';
+      if (!compacted) this.sink({ kind: 'status', state: 'reconnecting', detail: describeLoss(end.error) });
+      const next = await this.recover(compacted);
+      if (next === undefined) return;
+      if (!compacted) this.sink({ kind: 'status', state: 'resumed', detail: `resumed at revision ${this.next - 1n}` });
+      stream = next;
+    }
+  }
+
+  /** Reopens the watch (after a fresh read when history is gone), retrying while etcd is unreachable. */
+  private async recover(needRead: boolean): Promise<WatchStream | undefined> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        if (needRead) {
+          await this.read(true);
+          needRead = false;
+        }
+        return await this.open();
+      } catch (e) {
+        if (e instanceof CliError && !(e instanceof UnavailableError)) {
+          this.sink({ kind: 'failed', error: e });
+          return undefined;
+        }
+        // The start revision was compacted while we were away: read afresh.
+        if (e instanceof Error && /compacted/.test(e.message)) needRead = true;
+      }
+      await this.sleep(retryDelaysMs[Math.min(attempt, retryDelaysMs.length - 1)]!);
+    }
+    return undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+function toChange(e: RawWatchEvent): SourceChange {
+  if (e.type === 'put') return { kind: 'put', kv: e.kv, revision: e.kv.modRevision ?? '0' };
+  const change: SourceChange = { kind: 'delete', key: e.kv.key, revision: e.kv.modRevision ?? '0' };
+  if (e.prev) change.prev = e.prev;
+  return change;
+}
+
+function describeLoss(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.replace(/^\d+ [A-Z_]+: /, '');
+}
+
+/**
+ * The event sources for a registry: one per distinct prefix of the layouts watched. `auto` watches
+ * every v3 layout (micro, domain in every domain, legacy), since a watch must see services that do not
+ * exist yet.
+ */
+export function eventSources(registry: Registry): EtcdEventSource[] {
+  const { layout, prefix, domain } = registry.config;
+  if (layout === 'v2') throw new UsageError('watch does not support --layout v2 yet', 'use --layout micro, domain or legacy');
+  const spaces = layout === 'auto' ? [keySpace('micro'), keySpace('domain', undefined, domain ?? wildcardDomain), keySpace('legacy')] : [keySpace(layout, prefix, domain)];
+  const byPrefix = new Map<string, KeySpace[]>();
+  for (const space of spaces) {
+    const p = readPrefix(space);
+    byPrefix.set(p, [...(byPrefix.get(p) ?? []), space]);
+  }
+  return [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group));
+}

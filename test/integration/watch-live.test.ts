@@ -1,0 +1,60 @@
+// `watch --live` in a real pseudo-terminal (tmux running the built bin/micro-reg): the table appears,
+// follows changes with colour, and Ctrl-C restores the terminal and exits 0.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { EtcdClient } from '../../src/registry/client.js';
+import { randomPrefix } from '../helpers/cli.js';
+import { fixture } from '../helpers/fixtures.js';
+import { binPath } from '../helpers/process.js';
+import { waitFor } from '../helpers/wait.js';
+
+const endpoint = inject('etcdEndpoint');
+const session = `micro-reg-live-${randomBytes(4).toString('hex')}`;
+const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
+/** The visible screen; with `escapes`, colours as escape sequences. */
+const screen = (escapes = false): string => tmux('capture-pane', '-t', session, '-p', ...(escapes ? ['-e'] : []));
+
+describe('watch --live in a terminal', () => {
+  const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+  afterAll(() => {
+    client.close();
+    try {
+      tmux('kill-session', '-t', session);
+    } catch {
+      // already gone
+    }
+  });
+
+  it('draws the nodes, redraws on change, and restores the terminal on Ctrl-C', async () => {
+    const prefix = `${randomPrefix()}micro/registry/`;
+    const f = fixture('micro-v6-greeter');
+    const id = 'go.micro.srv.greeter-d3e0d7a4-8c1b-4a5e-9f2d-6b7c8a9e0f12';
+    const put = (node: string, address: string): Promise<unknown> =>
+      client.put(f.key.replace('/micro/registry/', prefix).replace(id, node), f.bytes.replaceAll(id, node).replace('10.0.0.5:54321', address));
+    await put('live-1', '10.0.0.1:1');
+
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', 'bash --norc --noprofile');
+    tmux('send-keys', '-t', session, `PS1='$ '; clear; echo BEFORE-LIVE; ${process.execPath} ${binPath} watch --live --endpoints ${endpoint} --prefix ${prefix}; echo EXIT=$?`, 'Enter');
+
+    // The alternate screen hides the shell; the table shows the node registered before.
+    await waitFor(() => /micro-reg watch all services — 1 service, 1 node/.test(screen()) && !/BEFORE-LIVE/.test(screen()), 10_000, 'the live screen');
+    expect(screen()).toMatch(/SERVICE\s+VERSION\s+NODE\s+ADDRESS\s+LEASE/);
+    expect(screen()).toMatch(/go\.micro\.srv\.greeter\s+latest\s+live-1\s+10\.0\.0\.1:1/);
+
+    await put('live-2', '10.0.0.2:2');
+    await waitFor(() => /live-2\s+10\.0\.0\.2:2/.test(screen()), 5000, 'the new node on screen');
+    expect(screen()).toMatch(/1 service, 2 nodes/);
+    expect(screen()).toMatch(/Recent changes\n.*create\s+go\.micro\.srv\.greeter\s+latest\s+live-2/);
+    // The new row is green (SGR 32) while it is fresh.
+    expect(screen(true)).toMatch(/\x1b\[32mlive-2/);
+
+    tmux('send-keys', '-t', session, 'C-c');
+    await waitFor(() => /EXIT=0/.test(screen()), 10_000, 'exit 0 after Ctrl-C');
+    // Back on the normal screen: the shell's lines are there, the table is gone, the cursor is shown.
+    expect(screen()).toMatch(/BEFORE-LIVE/);
+    expect(screen()).toMatch(/watching 1 service, 1 node at revision \d+/);
+    expect(screen()).not.toMatch(/Recent changes/);
+    expect(tmux('display-message', '-p', '-t', session, '#{cursor_flag} #{alternate_on}').trim()).toBe('1 0');
+  });
+});
