@@ -45,19 +45,7 @@ export interface GlobalFlags {
 export type Env = Record<string, string | undefined>;
 
 /** One named context of the config file: what it sets when neither a flag nor the environment does. */
-export interface ContextSettings {
-  endpoints?: string[];
-  user?: string;
-  password?: string;
-  cacert?: string;
-  cert?: string;
-  key?: string;
-  insecureSkipTlsVerify?: boolean;
-  timeout?: string;
-  layout?: string;
-  prefix?: string;
-  domain?: string;
-}
+export type ContextSettings = Omit<GlobalFlags, 'endpoints' | 'strict'> & { endpoints?: string[] };
 
 export const defaultEndpoint = '127.0.0.1:2379';
 export const defaultTimeout = '5s';

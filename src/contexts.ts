@@ -168,21 +168,7 @@ export function unknownContext(file: ConfigFile, name: string): NotFoundError {
 }
 
 /** A context as shown by get-contexts: every field, the password masked. */
-export interface ContextView {
-  name: string;
-  current: boolean;
-  endpoints: string[];
-  user?: string;
-  password?: string;
-  cacert?: string;
-  cert?: string;
-  key?: string;
-  insecureSkipTlsVerify?: boolean;
-  timeout?: string;
-  layout?: string;
-  prefix?: string;
-  domain?: string;
-}
+export type ContextView = Omit<ContextSettings, 'endpoints'> & { name: string; current: boolean; endpoints: string[] };
 
 export const maskedPassword = '********';
 

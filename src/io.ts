@@ -31,6 +31,10 @@ export function colourEnabled(isTTY: boolean, env: Env, flag: boolean | undefine
 }
 
 export function processIO(): IO {
+  // A reader that goes away (`micro-reg list | head`) is not an error: the rest of the output is dropped.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -67,19 +71,5 @@ export function startSpinner(io: IO, message: string, delayMs = 300): () => void
     clearTimeout(timer);
     if (interval) clearInterval(interval);
     if (shown) io.stderr.write('\r\x1b[2K');
-  };
-}
-
-/**
- * Calls `handler` on the first SIGINT or SIGTERM instead of letting Node exit, so a foreground command
- * can clean up and return. Returns the function that removes the handlers.
- */
-export function onTerminationSignal(handler: (signal: NodeJS.Signals) => void): () => void {
-  const listener = (signal: NodeJS.Signals): void => handler(signal);
-  process.on('SIGINT', listener);
-  process.on('SIGTERM', listener);
-  return () => {
-    process.off('SIGINT', listener);
-    process.off('SIGTERM', listener);
   };
 }

@@ -16,9 +16,12 @@ export interface Prompts {
   checkbox<T>(message: string, choices: readonly Choice<T>[]): Promise<T[]>;
 }
 
-/** Prompts need a terminal on both ends: keys come from stdin, the form must be seen. */
+/**
+ * Prompts need a person: keys come from stdin, and the prompt (drawn on stderr) must be seen. stdout
+ * may be piped (`deregister -o json > removed.json` still asks).
+ */
 export function canPrompt(io: IO): boolean {
-  return io.stdinIsTTY && io.stdoutIsTTY;
+  return io.stdinIsTTY && io.stderrIsTTY;
 }
 
 function cancelled(e: unknown): never {

@@ -6,12 +6,12 @@ import type { CommandContext } from '../context.js';
 import { NotFoundError, UnreachableNodesError, UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { probeAll } from '../probe.js';
-import { canPrompt, confirmOnTerminal } from '../prompt.js';
-import { deleteRecords } from '../registry/deregister.js';
+import { canPrompt, loadPrompts } from '../prompts.js';
+import { recordStore } from '../registry/store.js';
 import { closeMatches } from '../registry/match.js';
 import { keySegment } from '../registry/keys.js';
 import type { NodeRecord } from '../registry/model.js';
-import { type CheckedNode, type PruneOutcome, checkSummary, renderCheckJson, renderCheckTable } from '../render/check.js';
+import { type CheckedNode, checkSummary, renderCheckJson, renderCheckTable } from '../render/check.js';
 import { type Runner, withExamples } from './command.js';
 
 interface CheckOptions {
@@ -60,21 +60,17 @@ async function prune(ctx: CommandContext, down: { record: NodeRecord; node: Chec
   if (!yes) {
     const list = down.map(({ node }) => `  ${node.service} ${node.id} (${node.address || 'no address'})`).join('\n');
     ctx.io.stderr.write(`Unreachable nodes:\n${list}\n`);
-    const ok = await confirmOnTerminal(ctx.io, `Deregister ${down.length} unreachable node${down.length === 1 ? '' : 's'}?`, false);
+    const ok = await (await loadPrompts(ctx.io)).confirm(`Deregister ${down.length} unreachable node${down.length === 1 ? '' : 's'}?`, false);
     if (!ok) {
       ctx.info('Nothing deregistered.');
       return false;
     }
   }
   const registry = await ctx.registry();
-  const outcome = await deleteRecords(registry.client, down.map((d) => d.record));
+  // The same deletion as `deregister`: only these keys, each only while unchanged since the read.
+  const outcomes = await recordStore(registry.writeSpace().layout, registry.client).removeIfUnchanged(down.map((d) => d.record));
   const byKey = new Map(down.map((d) => [d.record.key, d.node]));
-  const mark = (records: readonly NodeRecord[], pruned: PruneOutcome): void => {
-    for (const r of records) byKey.get(r.key)!.pruned = pruned;
-  };
-  mark(outcome.removed, 'removed');
-  mark(outcome.changed, 'kept');
-  mark(outcome.gone, 'gone');
+  for (const o of outcomes) byKey.get(o.record.key)!.pruned = o.removed ? 'removed' : o.reason === 'changed' ? 'kept' : 'gone';
   for (const { node } of down) {
     if (node.pruned === 'removed') ctx.info(`deregistered ${node.service} ${node.id} (${node.key})`);
     else if (node.pruned === 'gone') ctx.info(`${node.service} ${node.id} was already gone`);

@@ -2,7 +2,7 @@
 // named contexts in the config file, in kubectl's manner.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { type ContextSettings, resolveRegistryConfig } from '../config.js';
+import { type ContextSettings, type GlobalFlags, resolveRegistryConfig } from '../config.js';
 import { loadConfigFile, saveConfigFile } from '../config-file.js';
 import type { CommandContext } from '../context.js';
 import { type ConfigFile, type ContextField, checkContextName, contextFields, contextViews, deleteContext, emptyConfigFile, setContext, useContext } from '../contexts.js';
@@ -17,20 +17,7 @@ function load(ctx: CommandContext): { path: string; file: ConfigFile } {
   return { path: loaded.path, file: loaded.file ?? emptyConfigFile() };
 }
 
-interface SetContextOptions {
-  endpoints?: string;
-  user?: string;
-  password?: string;
-  cacert?: string;
-  cert?: string;
-  key?: string;
-  insecureSkipTlsVerify?: boolean;
-  timeout?: string;
-  layout?: string;
-  prefix?: string;
-  domain?: string;
-  unset?: string[];
-}
+type SetContextOptions = Omit<GlobalFlags, 'strict'> & { unset?: string[] };
 
 /** The fields set-context was given; TLS file paths are made absolute, so the context works from anywhere. */
 function changesFrom(opts: SetContextOptions): ContextSettings {

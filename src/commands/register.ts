@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { UnavailableError, UsageError } from '../errors.js';
-import { onTerminationSignal } from '../io.js';
+import { onTerminate } from '../signals.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
 import { leaseHex } from '../registry/codec.js';
 import { keepAlive } from '../registry/keepalive.js';
@@ -153,8 +153,8 @@ export function registerCommand(run: Runner): Command {
         if (!opts.keepalive) return;
 
         const stop = new AbortController();
-        const off = onTerminationSignal((signal) => {
-          if (!stop.signal.aborted) ctx.info(`${signal}: deregistering…`);
+        const off = onTerminate((why) => {
+          if (!stop.signal.aborted) ctx.info(`${why === 'pipe' ? 'stdout closed' : why}: deregistering…`);
           stop.abort();
         });
         ctx.info(`keeping lease ${leaseHex(written.lease!)} alive every ${Math.max(0.2, ttl / 3).toFixed(1)}s; Ctrl-C or SIGTERM deregisters`);

@@ -12,6 +12,8 @@ import { prefixRangeEnd } from './keys.js';
 const firstPageSize = 2000;
 /** What one page should hold at most, well under the raised gRPC message limit. */
 const pageBytes = 32 * 1024 * 1024;
+/** Operations in one transaction, under etcd's default --max-txn-ops of 128. */
+const txnBatch = 64;
 /** Lease lookups in flight at once. */
 const leaseConcurrency = 16;
 
@@ -22,11 +24,6 @@ export interface RangeResult {
 
 export interface PutResult {
   revision: string;
-}
-
-export interface DeleteCondition {
-  key: string;
-  modRevision: string;
 }
 
 /** Which etcd endpoints we talk to, for messages. */
@@ -251,22 +248,6 @@ export class EtcdClient {
     return { revision: res.header.revision };
   }
 
-  /**
-   * Deletes every key whose mod revision is still the one given, in one transaction. When any key
-   * changed, nothing is deleted and the keys that changed are returned, so the caller can retry with
-   * the rest.
-   */
-  async deleteIfUnchanged(conditions: readonly DeleteCondition[]): Promise<{ deleted: boolean; revision: string }> {
-    const res = await this.call(() =>
-      this.etcd.kv.txn({
-        compare: conditions.map((c) => ({ key: Buffer.from(c.key), target: 'Mod', result: 'Equal', mod_revision: c.modRevision })),
-        success: conditions.map((c) => ({ request_delete_range: { key: Buffer.from(c.key) } })),
-        failure: [],
-      }),
-    );
-    return { deleted: res.succeeded, revision: res.header.revision };
-  }
-
   close(): void {
     this.etcd.close();
   }
@@ -312,13 +293,19 @@ export class EtcdClient {
   }
 
   /**
-   * Deletes each key whose condition still holds, in ONE transaction of nested per-key transactions
-   * (etcd >= 3.3), so that one changed key does not keep the others and the outcome is atomic. A
+   * Deletes each key whose condition still holds, in one transaction of nested per-key transactions
+   * (etcd >= 3.3) per batch of 64, so that one changed key does not keep the others. A
    * condition is the key's mod revision as read, or the lease it must still be on. Keys whose condition
    * failed are reported with what they hold now (absent: the key is gone).
    */
   async deleteEachIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
-    if (conditions.length === 0) return [];
+    const outcomes: KeyDeleteOutcome[] = [];
+    // etcd refuses transactions of more than --max-txn-ops (default 128) operations: one per batch.
+    for (let i = 0; i < conditions.length; i += txnBatch) outcomes.push(...(await this.deleteBatchIf(conditions.slice(i, i + txnBatch))));
+    return outcomes;
+  }
+
+  private async deleteBatchIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
     const res = await this.call(() =>
       this.etcd.kv.txn({
         compare: [],

@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomPrefix, seed } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
-import { repoRoot, runBin } from '../helpers/process.js';
+import { binPath, repoRoot, runBin } from '../helpers/process.js';
 import { TmuxSession } from '../helpers/tmux.js';
 import { freePort } from '../helpers/etcd.js';
 
@@ -33,6 +33,12 @@ describe('bin/micro-reg as a process', () => {
       expect(r.code, c).toBe(0);
       expect(r.stdout, c).toMatch(/Examples:\n(?: {2}.*micro-reg.*\n){2,}/);
     }
+  });
+
+  it('a reader that goes away early (| head) is no error', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${binPath}" --help | head -1; echo "status=\${PIPESTATUS:-ok}"`], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^Usage: micro-reg/);
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
   });
 
   it('list -o json: stdout parses, warnings go to stderr', async () => {

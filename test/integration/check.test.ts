@@ -2,7 +2,7 @@ import { type Server, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveRegistryConfig } from '../../src/config.js';
 import { EtcdClient } from '../../src/registry/client.js';
-import { deleteRecords } from '../../src/registry/deregister.js';
+import { V3Store } from '../../src/registry/store.js';
 import { Registry } from '../../src/registry/registry.js';
 import { type SeedEntry, randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { freePort } from '../helpers/etcd.js';
@@ -159,7 +159,7 @@ describe('check against a real etcd and real sockets', () => {
     expect(await keysUnder(prefix)).toHaveLength(2);
   });
 
-  it('deleteRecords keeps a node that re-registered since it was read, and tells a vanished one apart', async () => {
+  it('pruning keeps a node that re-registered since it was read, and tells a vanished one apart', async () => {
     const prefix = randomPrefix();
     await seed(endpoint, [nodeEntry(prefix, 'a', deadAddress), nodeEntry(prefix, 'b', deadAddress), nodeEntry(prefix, 'c', deadAddress)]);
     const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
@@ -169,11 +169,12 @@ describe('check against a real etcd and real sockets', () => {
       expect(records).toHaveLength(3);
       // After the read: b re-registers (a new put), c is removed by someone else.
       await seed(endpoint, [nodeEntry(prefix, 'b', live.address)]);
-      await client.deleteIfUnchanged([{ key: `${prefix}go.micro.srv.greeter/c`, modRevision: records.find((r) => r.key.endsWith('/c'))!.modRevision! }]);
-      const outcome = await deleteRecords(client, records);
-      expect(outcome.removed.map((r) => r.service.nodes[0]!.id)).toEqual(['a']);
-      expect(outcome.changed.map((r) => r.service.nodes[0]!.id)).toEqual(['b']);
-      expect(outcome.gone.map((r) => r.service.nodes[0]!.id)).toEqual(['c']);
+      await client.deleteEachIf([{ key: `${prefix}go.micro.srv.greeter/c` }]);
+      const outcome = await new V3Store(client).removeIfUnchanged(records);
+      const ids = (pick: (o: (typeof outcome)[number]) => boolean): string[] => outcome.filter(pick).map((o) => o.record.service.nodes[0]!.id);
+      expect(ids((o) => o.removed)).toEqual(['a']);
+      expect(ids((o) => o.reason === 'changed')).toEqual(['b']);
+      expect(ids((o) => o.reason === 'gone')).toEqual(['c']);
       expect(await keysUnder(prefix)).toEqual([`${prefix}go.micro.srv.greeter/b`]);
     } finally {
       client.close();
