@@ -169,7 +169,7 @@ describe('check against a real etcd and real sockets', () => {
       expect(records).toHaveLength(3);
       // After the read: b re-registers (a new put), c is removed by someone else.
       await seed(endpoint, [nodeEntry(prefix, 'b', live.address)]);
-      await client.deleteEachIf([{ key: `${prefix}go.micro.srv.greeter/c` }]);
+      await client.deleteEachIf([{ key: `${prefix}go.micro.srv.greeter/c`, modRevision: records.find((r) => r.key.endsWith('/c'))!.modRevision! }]);
       const outcome = await new V3Store(client).removeIfUnchanged(records);
       const ids = (pick: (o: (typeof outcome)[number]) => boolean): string[] => outcome.filter(pick).map((o) => o.record.service.nodes[0]!.id);
       expect(ids((o) => o.removed)).toEqual(['a']);
