@@ -20,8 +20,8 @@ trap cleanup EXIT
 
 endpoint=127.0.0.1:2379
 if ./bin/micro-reg --endpoints "$endpoint" --timeout 1s list -o names >/dev/null 2>&1; then
-  echo "Using the etcd that answers on $endpoint (the sample records expire within 2 minutes and are removed at the end)."
-  own=0
+  echo "Using the etcd that answers on $endpoint (the sample records are removed at the end, and expire within 2 minutes anyway)."
+
 else
   port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
   peer=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
@@ -31,7 +31,6 @@ else
     --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
     --initial-cluster "demo=http://127.0.0.1:$peer" >"$data_dir.log" 2>&1 &
   etcd_pid=$!
-  own=1
   for _ in $(seq 1 100); do
     ./bin/micro-reg --endpoints "$endpoint" --timeout 1s list -o names >/dev/null 2>&1 && break
     kill -0 "$etcd_pid" 2>/dev/null || { echo "etcd failed to start:"; cat "$data_dir.log"; exit 1; }
@@ -42,15 +41,21 @@ else
 fi
 export MICRO_REGISTRY_ADDRESS=$endpoint
 
-node scripts/demo-seed.mjs "$endpoint"
-echo "Registered three sample go-micro services."
+# Sample services, as go-micro would register them, on a 2-minute lease.
+mr register --file scripts/demo/greeter.json --ttl 120
+mr register --file scripts/demo/auth.json --ttl 120
+mr register --name go.micro.api.gateway --version 1.4.2 --address 127.0.0.1:9 --id go.micro.api.gateway-0a9b --meta server=mucp --ttl 120
 
 mr list
 mr list -o wide
 mr get go.micro.srv.greeter
 mr get go.micro.srv.auth -o json
 mr get go.micro.srv.greter || true
+mr check go.micro.api.gateway --connect-timeout 300ms || true
 
-[ "$own" = 0 ] && node scripts/demo-seed.mjs "$endpoint" --remove
+for svc in go.micro.srv.greeter go.micro.srv.auth go.micro.api.gateway; do
+  mr deregister "$svc" --all --yes
+done
+mr list
 echo
 echo "Done. Try: micro-reg --help"
