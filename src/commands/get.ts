@@ -25,7 +25,7 @@ export function getCommand(run: Runner): Command {
         const registry = await ctx.registry();
         const stop = startSpinner(ctx.io, `reading ${service}…`);
         try {
-          const result = await registry.read(service);
+          const result = await registry.read(service, { forGrouping: true });
           const records = result.records.filter((r) => opts.version === undefined || r.service.version === opts.version);
           if (records.length === 0) {
             if (result.malformed.length > 0 && result.records.length === 0) {

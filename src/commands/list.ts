@@ -23,7 +23,7 @@ export function listCommand(run: Runner): Command {
         const matchName = nameMatcher(pattern === undefined ? [] : [pattern]);
         const registry = await ctx.registry();
         const stop = startSpinner(ctx.io, 'reading the registry…');
-        const result = await registry.read().finally(stop);
+        const result = await registry.read(undefined, { forGrouping: true }).finally(stop);
         ctx.reportMalformed(result.malformed);
         const services = groupServices(result.records.filter((r) => matchName(r.service.name) && matchesSelectors(r, selectors)));
         if (ctx.output === 'json') ctx.io.stdout.write(renderServicesJson(services, ctx.io.stdoutIsTTY));

@@ -9,9 +9,9 @@ import type { RawKeyValue } from './codec.js';
 import { prefixRangeEnd } from './keys.js';
 
 /** Keys in the first range request; later pages are sized from the values seen so far. */
-const firstPageSize = 2000;
+const firstPageSize = 1000;
 /** What one page should hold at most, well under the raised gRPC message limit. */
-const pageBytes = 32 * 1024 * 1024;
+const pageBytes = 8 * 1024 * 1024;
 /** Operations in one transaction, under etcd's default --max-txn-ops of 128. */
 const txnBatch = 64;
 /** Lease lookups in flight at once. */
@@ -183,26 +183,29 @@ export class EtcdClient {
    */
   async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void } = {}): Promise<RangeResult> {
     const end = prefixRangeEnd(Buffer.from(prefix));
-    let from = Buffer.from(prefix);
     let revision: string | undefined;
-    let limit = firstPageSize;
-    const kvs: RawKeyValue[] = [];
-    for (;;) {
+    const fetch = (from: Buffer, limit: number): Promise<Etcd3Module.IRangeResponse> => {
       const req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit, keys_only: opts.keysOnly ?? false };
       if (revision !== undefined) req.revision = revision;
-      const res = await this.call(() => this.etcd.kv.range(req));
+      const p = this.call(() => this.etcd.kv.range(req));
+      p.catch(() => undefined); // awaited below; never an unhandled rejection while a page is decoded
+      return p;
+    };
+    const kvs: RawKeyValue[] = [];
+    let pending: Promise<Etcd3Module.IRangeResponse> | undefined = fetch(Buffer.from(prefix), firstPageSize);
+    while (pending) {
+      const res: Etcd3Module.IRangeResponse = await pending;
       revision ??= res.header.revision;
-      const page: RawKeyValue[] = opts.onPage ? [] : kvs;
       let bytes = 0;
+      for (const kv of res.kvs) bytes += kv.key.length + kv.value.length;
+      const last = res.kvs[res.kvs.length - 1];
+      // Ask for the next page before decoding this one, so etcd and the decoder work at once.
+      pending = res.more && last ? fetch(Buffer.concat([last.key, Buffer.from([0])]), Math.max(100, Math.min(50_000, Math.floor(pageBytes / Math.max(1, bytes / res.kvs.length))))) : undefined;
+      const page: RawKeyValue[] = opts.onPage ? [] : kvs;
       for (const kv of res.kvs) {
-        bytes += kv.key.length + kv.value.length;
         page.push({ key: kv.key.toString('utf8'), value: kv.value, lease: kv.lease, modRevision: kv.mod_revision, createRevision: kv.create_revision });
       }
       opts.onPage?.(page);
-      const last = res.kvs[res.kvs.length - 1];
-      if (!res.more || !last) break;
-      from = Buffer.concat([last.key, Buffer.from([0])]);
-      limit = Math.max(100, Math.min(50_000, Math.floor(pageBytes / Math.max(1, bytes / res.kvs.length))));
     }
     return { kvs, revision: revision ?? '0' };
   }

@@ -225,6 +225,11 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Records of one group make one service row: same layout, domain, name and version. */
+export function groupKey(record: NodeRecord): string {
+  return `${record.layout}\0${record.domain ?? ''}\0${record.service.name}\0${record.service.version}`;
+}
+
 /**
  * go-micro's grouping: one service per name+version (and per domain and layout, which are separate
  * registries); the first record of a group, in key order, supplies metadata and endpoints; every
@@ -235,12 +240,11 @@ export function groupServices(records: readonly NodeRecord[], ttls?: ReadonlyMap
   const groups = new Map<string, ServiceView>();
   for (const record of records) {
     const s = record.service;
-    const groupKey = `${record.layout}\0${record.domain ?? ''}\0${s.name}\0${s.version}`;
-    let view = groups.get(groupKey);
+    let view = groups.get(groupKey(record));
     if (!view) {
       view = { name: s.name, version: s.version, metadata: s.metadata, endpoints: s.endpoints, nodes: [], layout: record.layout };
       if (record.domain !== undefined) view.domain = record.domain;
-      groups.set(groupKey, view);
+      groups.set(groupKey(record), view);
     }
     for (const n of s.nodes) {
       const nv: NodeView = { ...n, key: record.key, layout: record.layout };

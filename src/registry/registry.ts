@@ -3,7 +3,7 @@
 // same codec. Commands get records and malformed records back.
 import type { RegistryConfig } from '../config.js';
 import type { EtcdClient } from './client.js';
-import { type RawKeyValue, decodeRecord } from './codec.js';
+import { type RawKeyValue, decodeRecord, groupKey } from './codec.js';
 import { type KeySpace, defaultPrefixes, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix, wildcardDomain } from './keys.js';
 import type { Layout, MalformedRecord, NodeRecord } from './model.js';
 import { type V2Client, v2RawKeyValue } from './v2.js';
@@ -60,7 +60,7 @@ export class Registry {
   }
 
   /** Every record, or every record of one service (matched on the JSON name, as keys are lossy). */
-  async read(service?: string): Promise<ReadResult> {
+  async read(service?: string, opts: ReadOptions = {}): Promise<ReadResult> {
     const spaces = await this.spaces();
     const segment = service === undefined ? undefined : keySegment(service, 'service name');
     // Read each distinct prefix once; every space sharing it classifies the keys. `legacy` and `v2`
@@ -73,11 +73,12 @@ export class Registry {
       byPrefix.set(p, [...(byPrefix.get(p) ?? []), space]);
     }
     const result: ReadResult = { records: [], malformed: [], revision: '0', spaces };
+    const firstOfGroup = opts.forGrouping ? new Set<string>() : undefined;
     // A service read under `micro` also covers `domain` keys of a domain named like the service; the
     // prefixes differ then, so overlapping reads cannot happen except through the wildcard domain.
     const [reads, v2Reads] = await Promise.all([
       // Each page is decoded as it arrives, so its raw bytes can go before the next page comes.
-      Promise.all([...byPrefix.entries()].map((([p, group]) => this.client.rangePrefix(p, { onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, result)) })))),
+      Promise.all([...byPrefix.entries()].map((([p, group]) => this.client.rangePrefix(p, { onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, result, firstOfGroup)) })))),
       Promise.all(v2Spaces.map(async (space) => ({ space, tree: await this.v2.readTree(service === undefined ? space.prefix : serviceDir(space, service)) }))),
     ]);
     for (const range of reads) {
@@ -86,7 +87,7 @@ export class Registry {
     for (const { space, tree } of v2Reads) {
       result.v2Index = Math.max(result.v2Index ?? 0, tree.etcdIndex);
       // Directories are skipped as the plugin skips them: expired nodes leave theirs behind, empty.
-      for (const leaf of tree.leaves) classify([space], v2RawKeyValue(leaf), segment, service, result);
+      for (const leaf of tree.leaves) classify([space], v2RawKeyValue(leaf), segment, service, result, firstOfGroup);
     }
     return result;
   }
@@ -120,7 +121,16 @@ export class Registry {
   }
 }
 
-function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult): void {
+export interface ReadOptions {
+  /**
+   * The records will only be grouped (list, get): keep endpoints on the first record of each
+   * name+version only, the one groupServices takes them from. The value trees of a large registry are
+   * mostly the same endpoints again and again; dropping the copies early saves memory and GC time.
+   */
+  forGrouping?: boolean;
+}
+
+function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult, firstOfGroup?: Set<string>): void {
   for (const space of group) {
     const r = decodeRecord(space, kv);
     if (r.kind === 'foreign') continue;
@@ -130,6 +140,11 @@ function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefine
       return;
     }
     if (service !== undefined && r.record.service.name !== service) return;
+    if (firstOfGroup) {
+      const key = groupKey(r.record);
+      if (firstOfGroup.has(key)) r.record.service.endpoints = null;
+      else firstOfGroup.add(key);
+    }
     out.records.push(r.record);
     return;
   }
