@@ -1,16 +1,7 @@
 // Builds the commander program and is the ONE place where errors become exit codes and `error:` lines.
 import { Command, CommanderError, Option } from 'commander';
-import { checkCommand } from './commands/check.js';
-import { completionCommand } from './commands/completion.js';
-import { configCommand } from './commands/config.js';
-import { deregisterCommand } from './commands/deregister.js';
-import { getCommand } from './commands/get.js';
-import { listCommand } from './commands/list.js';
-import { registerCommand } from './commands/register.js';
-import { waitCommand } from './commands/wait.js';
-import { watchCommand } from './commands/watch.js';
 import type { Runner } from './commands/command.js';
-import { CommandContext, type GlobalOptions } from './context.js';
+import type { GlobalOptions } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { type IO, colourEnabled, processIO } from './io.js';
 
@@ -50,7 +41,43 @@ function withGlobalOptions(cmd: Command, io: IO): void {
   for (const sub of cmd.commands) withGlobalOptions(sub, io);
 }
 
-function buildProgram(io: IO, run: Runner): Command {
+interface CommandSpec {
+  name: string;
+  aliases?: string[];
+  summary: string;
+  load(): Promise<(run: Runner) => Command>;
+}
+
+/**
+ * Every command, with what the program's help says of it. A run loads only the module of the command
+ * it names (all of them for `help` and `completion`): `--help` and a `list` in a CI loop do not pay
+ * for the other commands' code.
+ */
+const commandSpecs: readonly CommandSpec[] = [
+  { name: 'list', aliases: ['ls'], summary: 'list registered services: one row per name and version, with node and endpoint counts', load: async () => (await import('./commands/list.js')).listCommand },
+  { name: 'get', summary: 'show one service: every version, its nodes with the TTL left on their lease, and its endpoints', load: async () => (await import('./commands/get.js')).getCommand },
+  { name: 'watch', summary: 'stream registry changes as they happen: create, update, delete (deregistered or expired); nothing lost across reconnects', load: async () => (await import('./commands/watch.js')).watchCommand },
+  { name: 'wait', summary: 'wait until a service has --nodes N nodes registered (default 1), or with --gone until it has none; exit 7 on timeout', load: async () => (await import('./commands/wait.js')).waitCommand },
+  { name: 'register', summary: 'register a node as go-micro of the chosen layout does: one key per node, on a lease of --ttl seconds', load: async () => (await import('./commands/register.js')).registerCommand },
+  { name: 'deregister', summary: 'remove nodes of a service; only the records shown are deleted, a node re-registered meanwhile is kept', load: async () => (await import('./commands/deregister.js')).deregisterCommand },
+  { name: 'check', summary: 'connect to every node (TCP) and report it reachable, with latency, or unreachable, with the reason; exit 8 if any is unreachable', load: async () => (await import('./commands/check.js')).checkCommand },
+  { name: 'config', summary: 'named contexts (endpoints, credentials, TLS, layout) in the config file, as kubectl has them', load: async () => (await import('./commands/config.js')).configCommand },
+  { name: 'completion', summary: 'print a shell completion script: commands, options and service names (asked of etcd, 1s at most)', load: async () => (await import('./commands/completion.js')).completionCommand },
+];
+
+/** The command the arguments name: the first word that is neither an option nor an option's value. */
+function invokedCommand(argv: readonly string[]): string | undefined {
+  const takesValue = new Set(globalOptions().flatMap((o) => (o.required || o.optional ? [o.long, o.short] : [])).filter((f): f is string => f !== undefined));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (!a.startsWith('-')) return a;
+    if (!a.includes('=') && takesValue.has(a)) i++;
+  }
+  return undefined;
+}
+
+async function buildProgram(io: IO, run: Runner, argv: readonly string[]): Promise<Command> {
   const program = new Command('micro-reg')
     .description('Inspect and manage the Go Micro service registry in etcd.')
     .version(version, '-V, --version', 'print the micro-reg version')
@@ -60,9 +87,14 @@ function buildProgram(io: IO, run: Runner): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined })
     .exitOverride();
   for (const o of globalOptions()) program.addOption(o);
-  const commands = [listCommand(run), getCommand(run), watchCommand(run), waitCommand(run), registerCommand(run), deregisterCommand(run), checkCommand(run), configCommand(run), completionCommand(run)];
-  for (const cmd of commands) {
-    withGlobalOptions(cmd, io);
+  const invoked = invokedCommand(argv);
+  const loadAll = invoked === 'help' || invoked === 'completion';
+  for (const spec of commandSpecs) {
+    const wanted = loadAll || invoked === spec.name || (spec.aliases ?? []).includes(invoked ?? '');
+    // Commands not run here are listed in the help by name and summary only.
+    const cmd = wanted ? (await spec.load())(run) : new Command(spec.name);
+    cmd.description(spec.summary).aliases(spec.aliases ?? []);
+    if (wanted) withGlobalOptions(cmd, io);
     program.addCommand(cmd);
   }
   program.addHelpText(
@@ -126,6 +158,7 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
     (body) =>
     async (...args) => {
       const cmd = args[args.length - 1] as Command;
+      const { CommandContext } = await import('./context.js');
       const ctx = new CommandContext(io, cmd.optsWithGlobals<GlobalOptions>());
       try {
         await body(ctx, ...(args.slice(0, -1) as never));
@@ -133,8 +166,8 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
         ctx.close();
       }
     };
-  const program = buildProgram(io, run);
   try {
+    const program = await buildProgram(io, run, argv);
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.ok;
   } catch (err) {

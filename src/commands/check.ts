@@ -81,7 +81,6 @@ async function prune(ctx: CommandContext, down: { record: NodeRecord; node: Chec
 
 export function checkCommand(run: Runner): Command {
   const cmd = new Command('check')
-    .description('connect to every node (TCP) and report it reachable, with latency, or unreachable, with the reason; exit 8 if any is unreachable')
     .argument('[service]', 'only the nodes of this service')
     .option('--concurrency <n>', 'connections in flight at once', String(defaultConcurrency))
     .option('--connect-timeout <duration>', 'give up on a node after this long', defaultConnectTimeout)

@@ -74,7 +74,6 @@ export function describeProgram(program: Command): CompletionSpec {
 
 export function completionCommand(run: Runner): Command {
   const cmd = new Command('completion')
-    .description('print a shell completion script: commands, options and service names (asked of etcd, 1s at most)')
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(shells))
     .action(
       run(async (ctx, shell: Shell) => {

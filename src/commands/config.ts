@@ -61,7 +61,6 @@ function validate(name: string, settings: ContextSettings): void {
 
 export function configCommand(run: Runner): Command {
   const config = new Command('config')
-    .description('named contexts (endpoints, credentials, TLS, layout) in the config file, as kubectl has them')
     // Options after a subcommand belong to it: set-context has its own --endpoints, --user …
     .enablePositionalOptions();
 

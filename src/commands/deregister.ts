@@ -95,7 +95,6 @@ function report(ctx: CommandContext, service: string, outcomes: readonly Removal
 
 export function deregisterCommand(run: Runner): Command {
   const cmd = new Command('deregister')
-    .description('remove nodes of a service; only the records shown are deleted, a node re-registered meanwhile is kept')
     .argument('<service>', 'service name, e.g. go.micro.srv.greeter')
     .option('--node <id>', 'node id to remove (repeatable)', collect)
     .option('--version <version>', 'only nodes of this version')

@@ -15,7 +15,6 @@ interface GetOptions {
 
 export function getCommand(run: Runner): Command {
   const cmd = new Command('get')
-    .description("show one service: every version, its nodes with the TTL left on their lease, and its endpoints")
     .argument('<service>', 'service name, e.g. go.micro.srv.greeter')
     .option('--version <version>', 'only this version')
     .action(

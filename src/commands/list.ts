@@ -13,8 +13,6 @@ interface ListOptions {
 
 export function listCommand(run: Runner): Command {
   const cmd = new Command('list')
-    .alias('ls')
-    .description('list registered services: one row per name and version, with node and endpoint counts')
     .argument('[pattern]', 'glob on the service name, e.g. "go.micro.srv.*"')
     .option('-l, --selector <key=value>', 'only nodes whose metadata has key=value (repeatable, all must match)', collect)
     .action(

@@ -86,7 +86,6 @@ const splitList = (text: string): string[] =>
 
 export function registerCommand(run: Runner): Command {
   const cmd = new Command('register')
-    .description('register a node as go-micro of the chosen layout does: one key per node, on a lease of --ttl seconds')
     .option('--name <name>', 'service name, e.g. go.micro.srv.greeter')
     .option('--version <version>', `service version (default ${defaultVersion})`)
     .option('--address <host:port>', 'node address, e.g. 10.0.0.5:8080 or [::1]:8080')

@@ -29,7 +29,6 @@ function formatMs(ms: number): string {
 
 export function waitCommand(run: Runner): Command {
   const cmd = new Command('wait')
-    .description('wait until a service has --nodes N nodes registered (default 1), or with --gone until it has none; exit 7 on timeout')
     .argument('<service>', 'service name, e.g. go.micro.srv.greeter')
     .option('--nodes <n>', 'how many matching nodes to wait for (default 1)')
     .option('--version <version>', 'count only nodes of this version')

@@ -178,7 +178,6 @@ function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeR
 
 export function watchCommand(run: Runner): Command {
   const cmd = new Command('watch')
-    .description('stream registry changes as they happen: create, update, delete (deregistered or expired); nothing lost across reconnects')
     .argument('[service...]', 'service names or globs, e.g. go.micro.srv.greeter "go.micro.api.*" (none: every service)')
     .option('-l, --selector <key=value>', 'only nodes whose metadata has key=value (repeatable, all must match)', collect)
     .option('--initial', 'first print the nodes registered now, as create events')
