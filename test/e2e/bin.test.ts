@@ -7,7 +7,7 @@ import { randomPrefix, seed } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { binPath, repoRoot, runBin } from '../helpers/process.js';
 import { TmuxSession } from '../helpers/tmux.js';
-import { freePort } from '../helpers/etcd.js';
+import { freePort, startEtcd } from '../helpers/etcd.js';
 
 const endpoint = inject('etcdEndpoint');
 
@@ -80,6 +80,25 @@ describe('bin/micro-reg as a process', () => {
       expect(session.screen(true)).toContain('\x1b[');
     } finally {
       session.close();
+    }
+  });
+});
+
+describe('a slow read on a terminal', () => {
+  it('shows a spinner on stderr after ~300 ms, and none when piped', async () => {
+    const server = await startEtcd();
+    const session = new TmuxSession(['--endpoints', server.endpoint, '--timeout', '3s', 'list'], { width: 100 });
+    try {
+      process.kill(server.pid, 'SIGSTOP');
+      await session.waitForScreen(/reading the registry…/, 5000);
+      expect(await session.exitCode()).toBe(4);
+      const piped = await runBin(['--endpoints', server.endpoint, '--timeout', '1s', 'list']);
+      expect(piped.code).toBe(4);
+      expect(piped.stderr).not.toContain('reading the registry');
+    } finally {
+      session.close();
+      process.kill(server.pid, 'SIGCONT');
+      await server.stop();
     }
   });
 });
