@@ -68,7 +68,7 @@ async function prune(ctx: CommandContext, down: { record: NodeRecord; node: Chec
   }
   const registry = await ctx.registry();
   // The same deletion as `deregister`: only these keys, each only while unchanged since the read.
-  const outcomes = await recordStore(registry.writeSpace().layout, registry.client).removeIfUnchanged(down.map((d) => d.record));
+  const outcomes = await recordStore(registry.writeSpace().layout, registry).removeIfUnchanged(down.map((d) => d.record));
   const byKey = new Map(down.map((d) => [d.record.key, d.node]));
   for (const o of outcomes) byKey.get(o.record.key)!.pruned = o.removed ? 'removed' : o.reason === 'changed' ? 'kept' : 'gone';
   for (const { node } of down) {

@@ -113,7 +113,7 @@ export function deregisterCommand(run: Runner): Command {
           if (!opts.yes) throw new UsageError('refusing to deregister without confirmation: there is no terminal to ask on', 'pass --yes to confirm, or --dry-run to see what would be removed');
         }
         const registry = await ctx.registry();
-        const store = recordStore(registry.writeSpace().layout, registry.client);
+        const store = recordStore(registry.writeSpace().layout, registry);
         const all = await readService(ctx, registry, service);
         const selection = selectNodes(service, all, opts);
         for (const id of selection.unknownIds) ctx.warn(`service ${service} has no node ${id}`);

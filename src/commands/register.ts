@@ -1,6 +1,7 @@
 // `micro-reg register`: writes a node's record exactly as go-micro of the chosen layout does, on a
-// lease; from flags, from a go-micro Service file, or from a form on a terminal. `--keepalive` stays
-// in the foreground, renews the lease, re-registers after a loss and deregisters on SIGINT/SIGTERM.
+// lease (v2 layout: a TTL on the key); from flags, from a go-micro Service file, or from a form on a
+// terminal. `--keepalive` stays in the foreground, renews the lease (v2: refreshes the key's TTL),
+// re-registers after a loss and deregisters on SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
@@ -92,7 +93,7 @@ export function registerCommand(run: Runner): Command {
     .option('--id <id>', 'node id (default <name>-<uuid>, as go-micro servers do)')
     .option('--meta <key=value>', 'node metadata (repeatable)', collect)
     .option('--endpoint <name>', 'endpoint name, e.g. Say.Hello (repeatable)', collect)
-    .option('--ttl <seconds>', `lease TTL in seconds; 0 writes a record that never expires (default ${defaultTtl})`)
+    .option('--ttl <seconds>', `lease TTL in seconds (v2 layout: the key's TTL); 0 writes a record that never expires (default ${defaultTtl})`)
     .option('-f, --file <file>', 'a go-micro Service JSON ("-" for stdin); each of its nodes becomes one record')
     .option('--keepalive', 'stay in the foreground renewing the lease; deregister on Ctrl-C or SIGTERM')
     .option('--dry-run', 'print the key and value and write nothing')
@@ -141,8 +142,8 @@ export function registerCommand(run: Runner): Command {
           return;
         }
         const registry = await ctx.registry();
-        const store = recordStore(space.layout, registry.client);
-        if (ttl === 0) ctx.warn('--ttl 0: the record has no lease and never expires; remove it with micro-reg deregister');
+        const store = recordStore(space.layout, registry);
+        if (ttl === 0) ctx.warn(`--ttl 0: the record has no ${space.layout === 'v2' ? 'TTL' : 'lease'} and never expires; remove it with micro-reg deregister`);
         const show = (w: Written): void => {
           if (ctx.json) ctx.io.stdout.write(renderRegistrationJson(w.records, w.ttl, w.lease, ctx.io.stdoutIsTTY));
           else ctx.io.stdout.write(renderRegistered(w, ctx.style()));
@@ -156,15 +157,17 @@ export function registerCommand(run: Runner): Command {
           if (!stop.signal.aborted) ctx.info(`${why === 'pipe' ? 'stdout closed' : why}: deregistering…`);
           stop.abort();
         });
-        ctx.info(`keeping lease ${leaseHex(written.lease!)} alive every ${Math.max(0.2, ttl / 3).toFixed(1)}s; Ctrl-C or SIGTERM deregisters`);
+        // v2 keys have no lease: their own TTL is what is kept alive.
+        const every = `every ${Math.max(0.2, ttl / 3).toFixed(1)}s; Ctrl-C or SIGTERM deregisters`;
+        ctx.info(written.lease === undefined ? `refreshing the key TTL of ${ttl}s ${every}` : `keeping lease ${leaseHex(written.lease)} alive ${every}`);
         let last: Written;
         try {
           last = await keepAlive(store, written, stop.signal, {
             unreachable: (e) => ctx.warn(`etcd does not answer (${e.message}); retrying every second`),
             reachable: (ms) => ctx.info(`etcd answers again after ${(ms / 1000).toFixed(1)}s`),
-            lost: () => ctx.warn(`lease lost (expired or revoked): registering again`),
+            lost: () => ctx.warn(written.lease === undefined ? 'key lost (expired or deleted): registering again' : 'lease lost (expired or revoked): registering again'),
             rewritten: (w) => {
-              ctx.info(`registered again on lease ${leaseHex(w.lease!)}`);
+              ctx.info(w.lease === undefined ? 'registered again' : `registered again on lease ${leaseHex(w.lease)}`);
               if (ctx.json) show(w);
             },
           });
@@ -175,14 +178,15 @@ export function registerCommand(run: Runner): Command {
           await store.remove(last);
         } catch (e) {
           if (!(e instanceof UnavailableError)) throw e;
-          throw new UnavailableError(`could not deregister: ${e.message}`, `the record stays until its lease expires (within ${last.ttl}s); or run micro-reg deregister ${last.records[0]!.service.name} --node ${last.records[0]!.service.nodes[0]!.id} --yes`);
+          throw new UnavailableError(`could not deregister: ${e.message}`, `the record stays until its ${last.lease === undefined ? 'TTL runs out' : 'lease expires'} (within ${last.ttl}s); or run micro-reg deregister ${last.records[0]!.service.name} --node ${last.records[0]!.service.nodes[0]!.id} --yes`);
         }
-        ctx.info(`deregistered ${last.records.length === 1 ? last.records[0]!.key : `${last.records.length} nodes`}; lease ${leaseHex(last.lease!)} revoked`);
+        const what = last.records.length === 1 ? last.records[0]!.key : `${last.records.length} nodes`;
+        ctx.info(last.lease === undefined ? `deregistered ${what}` : `deregistered ${what}; lease ${leaseHex(last.lease)} revoked`);
       }),
     );
   return withExamples(cmd, [
     'micro-reg register --name go.micro.srv.greeter --address 10.0.0.5:8080 --meta protocol=mucp --ttl 60',
     'micro-reg register --file greeter.json --layout legacy --keepalive',
-    'micro-reg register --name legacy.billing --address 10.0.0.9:9000 --ttl 0 --dry-run',
+    'micro-reg register --name legacy.billing --address 10.0.0.9:9000 --ttl 0 --layout v2 --dry-run',
   ]);
 }

@@ -1,10 +1,10 @@
 // What register and deregister need from a registry backend, apart from reads: write a node's records
 // on a TTL, keep them alive, take them away, and delete only what was shown. The v3 layouts (micro,
-// domain, legacy) implement it over etcd's gRPC API with leases; a v2 backend (etcd's HTTP keys API,
-// TTLs on keys, compare-and-delete on modifiedIndex) can implement the same interface.
-import { UsageError } from '../errors.js';
+// domain, legacy) implement it over etcd's gRPC API with leases; the v2 layout over etcd's HTTP keys
+// API, with TTLs on keys and compare-and-delete on modifiedIndex.
 import type { EtcdClient } from './client.js';
 import type { Layout, NodeRecord, Service } from './model.js';
+import type { V2Client } from './v2.js';
 
 /** One key as it will be written: the exact bytes and the single-node service they hold. */
 export interface EncodedRecord {
@@ -18,8 +18,14 @@ export interface Written {
   records: readonly EncodedRecord[];
   /** Seconds; 0 = no TTL, the records never expire. */
   ttl: number;
-  /** v3: the lease id (decimal) the records are on; absent without a TTL. */
+  /** v3: the lease id (decimal) the records are on; absent without a TTL, and in the v2 layout. */
   lease?: string;
+  /**
+   * v2: each key's modifiedIndex as we last set or refreshed it (renew keeps it current). v2 keys have
+   * no lease to compare, so a key is ours while it still has this index; one written by someone else
+   * since is dropped from here and left alone.
+   */
+  v2Indexes?: Map<string, number>;
 }
 
 export interface RemovalOutcome {
@@ -78,10 +84,109 @@ export class V3Store implements RecordStore {
   }
 }
 
-/** The store for the layout records are written to. */
-export function recordStore(layout: Layout, client: EtcdClient): RecordStore {
-  if (layout === 'v2') {
-    throw new UsageError('--layout v2 cannot register or deregister yet', 'use a v3 layout: micro, domain or legacy');
+/** The directory of a node key: the service directory the plugin creates before its keys. */
+function parentDir(key: string): string {
+  return key.slice(0, key.lastIndexOf('/'));
+}
+
+/**
+ * The v2 layout, as go-plugins' `registry/etcd` writes it: the service directory (dir=true; 102 "Not
+ * a file" when it exists), then each node key with a TTL (none for --ttl 0). v2 has no leases and no
+ * transactions: renew refreshes each key's TTL, and every delete compares the key's modifiedIndex.
+ */
+export class V2Store implements RecordStore {
+  constructor(private readonly v2: V2Client) {}
+
+  async write(records: readonly EncodedRecord[], ttl: number): Promise<Written> {
+    const ours = new Map<string, number>();
+    try {
+      for (const dir of new Set(records.map((r) => parentDir(r.key)))) await this.v2.createDir(dir);
+      for (const r of records) ours.set(r.key, (await this.v2.set(r.key, r.value, { ttlSeconds: ttl })).node.modifiedIndex);
+    } catch (e) {
+      // No transactions: take back what was set so that a failed write leaves nothing (best effort;
+      // if etcd stopped answering, the keys' TTL still ends them).
+      await this.deleteOurs(records, ours).catch(() => undefined);
+      throw e;
+    }
+    return { records, ttl, v2Indexes: ours };
   }
-  return new V3Store(client);
+
+  async renew(written: Written): Promise<boolean> {
+    const ours = written.v2Indexes;
+    if (written.ttl === 0 || ours === undefined) return true;
+    for (const r of written.records) {
+      const index = ours.get(r.key);
+      if (index === undefined) continue;
+      const outcome = await this.v2.refreshTtl(r.key, written.ttl, index);
+      if (outcome.refreshed) ours.set(r.key, outcome.modifiedIndex);
+      // Written since by someone else (a node re-registering under the same id): theirs now, as a v3 key
+      // put on another lease is; it is neither refreshed nor deleted by us any more.
+      else if (outcome.reason === 'changed') ours.delete(r.key);
+      // Expired or deleted: like a lost lease, the records are written again.
+      else return false;
+    }
+    return true;
+  }
+
+  async remove(written: Written): Promise<void> {
+    await this.deleteOurs(written.records, written.v2Indexes ?? new Map());
+  }
+
+  async removeIfUnchanged(records: readonly NodeRecord[]): Promise<RemovalOutcome[]> {
+    const outcomes: RemovalOutcome[] = [];
+    for (const record of records) {
+      // Records read through the v2 API carry the key's modifiedIndex in modRevision.
+      const o = await this.v2.compareAndDelete(record.key, Number(record.modRevision));
+      outcomes.push(o.deleted ? { record, removed: true } : { record, removed: false, reason: o.reason ?? 'gone' });
+    }
+    await this.deleteEmptyDirs(records.map((r) => r.key));
+    return outcomes;
+  }
+
+  /** Deletes each key still at the index we gave it, then the service directories left empty. */
+  private async deleteOurs(records: readonly EncodedRecord[], ours: Map<string, number>): Promise<void> {
+    for (const r of records) {
+      const index = ours.get(r.key);
+      if (index !== undefined) await this.v2.compareAndDelete(r.key, index);
+    }
+    await this.deleteEmptyDirs(records.map((r) => r.key));
+  }
+
+  /** As the plugin's deregister: DELETE ?dir=true, which etcd refuses (108) while other nodes remain. */
+  private async deleteEmptyDirs(keys: readonly string[]): Promise<void> {
+    for (const dir of new Set(keys.map(parentDir))) await this.v2.deleteDir(dir);
+  }
+}
+
+/** The two APIs a store writes through; the Registry holds both. */
+export interface StoreBackends {
+  client: EtcdClient;
+  v2: V2Client;
+}
+
+/**
+ * The store for the layout records are written to. Removal of records that were read goes through
+ * the API each record was read from: `--layout auto` reads v3 and v2 records together, and a v2 key
+ * must never be compared or deleted in the v3 keyspace (legacy keys share its prefix).
+ */
+export function recordStore(layout: Layout, backends: StoreBackends): RecordStore {
+  const v3 = new V3Store(backends.client);
+  const v2 = new V2Store(backends.v2);
+  const writer: RecordStore = layout === 'v2' ? v2 : v3;
+  return {
+    write: (records, ttl) => writer.write(records, ttl),
+    renew: (written) => writer.renew(written),
+    remove: (written) => writer.remove(written),
+    async removeIfUnchanged(records) {
+      const isV2 = (r: NodeRecord): boolean => r.layout === 'v2';
+      const v3Records = records.filter((r) => !isV2(r));
+      const v2Records = records.filter(isV2);
+      const [v3Outcomes, v2Outcomes] = await Promise.all([
+        v3Records.length > 0 ? v3.removeIfUnchanged(v3Records) : [],
+        v2Records.length > 0 ? v2.removeIfUnchanged(v2Records) : [],
+      ]);
+      // Back in the order the records were given.
+      return records.map((r) => (isV2(r) ? v2Outcomes : v3Outcomes).shift()!);
+    },
+  };
 }

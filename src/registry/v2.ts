@@ -60,6 +60,9 @@ export interface V2Event {
   nextIndex: number;
 }
 
+/** What a TTL refresh did: the key's new modifiedIndex, or why there was nothing to refresh. */
+export type V2RefreshOutcome = { refreshed: true; modifiedIndex: number } | { refreshed: false; reason: 'changed' | 'gone' };
+
 export type V2WatchResult =
   | { kind: 'event'; event: V2Event }
   /** etcd keeps the last 1000 events only: re-read, diff, and watch again from etcdIndex + 1. */
@@ -430,24 +433,31 @@ export class V2Client {
 
   /**
    * Resets a key's TTL without rewriting its value (watchers see nothing): the v2 stand-in for a lease
-   * keepalive. false when the key is gone (it expired or was deleted), so the caller writes it again.
+   * keepalive. A refresh is a write too: it gives the key a new modifiedIndex, returned so the caller
+   * can go on telling its key from one written by someone else. With `prevIndex`, only refreshes that
+   * version (`changed` when the key was written since, as by a node re-registering under the same id);
+   * `gone` when it expired or was deleted, so the caller writes it again.
    */
-  async refreshTtl(key: string, ttlSeconds: number): Promise<boolean> {
+  async refreshTtl(key: string, ttlSeconds: number, prevIndex?: number): Promise<V2RefreshOutcome> {
     const form = new URLSearchParams({ ttl: String(Math.ceil(ttlSeconds)), refresh: 'true' }).toString();
-    const answer = await this.send({ method: 'PUT', key, query: { prevExist: true }, form });
-    if (answer.kind === 'ok') return true;
-    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.keyNotFound) return false;
+    const answer = await this.send({ method: 'PUT', key, query: { prevExist: true, prevIndex }, form });
+    if (answer.kind === 'ok') return { refreshed: true, modifiedIndex: answer.response.node.modifiedIndex };
+    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.keyNotFound) return { refreshed: false, reason: 'gone' };
+    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.compareFailed) return { refreshed: false, reason: 'changed' };
     return this.fail(answer);
   }
 
   /**
    * Deletes a key only while its modifiedIndex is still `prevIndex`. `deleted` is false when it changed
-   * (101 "Compare failed") or is gone (100), so a deregister never removes a node re-registered since.
+   * (101 "Compare failed": `changed`) or is gone (100: `gone`), so a deregister never removes a node
+   * re-registered since. etcd ignores a prevIndex of 0 (it would delete unconditionally): refused here.
    */
-  async compareAndDelete(key: string, prevIndex: number): Promise<{ deleted: boolean; response?: V2Response }> {
+  async compareAndDelete(key: string, prevIndex: number): Promise<{ deleted: boolean; response?: V2Response; reason?: 'changed' | 'gone' }> {
+    if (!Number.isSafeInteger(prevIndex) || prevIndex <= 0) throw new Error(`compareAndDelete ${key}: invalid modifiedIndex ${prevIndex}`);
     const answer = await this.send({ method: 'DELETE', key, query: { prevIndex } });
     if (answer.kind === 'ok') return { deleted: true, response: answer.response };
-    if (answer.kind === 'error' && (answer.errorCode === V2ErrorCode.compareFailed || answer.errorCode === V2ErrorCode.keyNotFound)) return { deleted: false };
+    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.compareFailed) return { deleted: false, reason: 'changed' };
+    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.keyNotFound) return { deleted: false, reason: 'gone' };
     return this.fail(answer);
   }
 

@@ -47,17 +47,21 @@ describe('v2 client primitives', () => {
 
   it('refreshes a TTL without rewriting the value, and says so when the key is gone', async () => {
     const before = await client.get(key);
-    expect(await client.refreshTtl(key, 60)).toBe(true);
+    const refreshed = await client.refreshTtl(key, 60);
     const after = await client.get(key);
+    expect(refreshed).toEqual({ refreshed: true, modifiedIndex: after!.node.modifiedIndex });
     expect(after!.node.ttl).toBeGreaterThan(55);
     expect(after!.node.value).toBe(before!.node.value);
-    expect(await client.refreshTtl(`${dir}/missing`, 60)).toBe(false);
+    // Only the version given: a stale index means someone wrote the key since.
+    expect(await client.refreshTtl(key, 60, before!.node.modifiedIndex)).toEqual({ refreshed: false, reason: 'changed' });
+    expect(await client.refreshTtl(key, 60, after!.node.modifiedIndex)).toMatchObject({ refreshed: true });
+    expect(await client.refreshTtl(`${dir}/missing`, 60)).toEqual({ refreshed: false, reason: 'gone' });
   });
 
   it('compare-and-deletes only the version it was given, then removes the emptied directory', async () => {
     const current = await client.get(key);
     const stale = await client.compareAndDelete(key, current!.node.modifiedIndex - 1);
-    expect(stale.deleted).toBe(false);
+    expect(stale).toEqual({ deleted: false, reason: 'changed' });
     expect(await client.get(key)).toBeDefined();
     const other = `${dir}/go.micro.srv.greeter-2`;
     await client.set(other, value, { ttlSeconds: 30 });
@@ -65,7 +69,7 @@ describe('v2 client primitives', () => {
     const ok = await client.compareAndDelete(key, current!.node.modifiedIndex);
     expect(ok.deleted).toBe(true);
     expect(ok.response!.prevNode!.value).toBe(value);
-    expect(await client.compareAndDelete(key, current!.node.modifiedIndex)).toEqual({ deleted: false });
+    expect(await client.compareAndDelete(key, current!.node.modifiedIndex)).toEqual({ deleted: false, reason: 'gone' });
     expect(await client.delete(other)).toBe(true);
     expect(await client.deleteDir(dir)).toBe(true);
     expect(await client.deleteDir(dir)).toBe(false);
