@@ -1,13 +1,14 @@
 // The resumable event stream behind `watch` (and `wait`): event sources report raw key changes, or a
 // fresh full read when history was lost; one pipeline turns them into registry events against the state
-// the viewer has seen. The pipeline and `diffRecords` know nothing of etcd, so a v2 (HTTP) source can
-// feed the same pipeline.
-import { CliError, UnavailableError, UsageError } from '../errors.js';
+// the viewer has seen. The pipeline and `diffRecords` know nothing of etcd: a v3 (gRPC watch) source and
+// a v2 (HTTP long-poll) source feed the same pipeline.
+import { CliError, UnavailableError } from '../errors.js';
 import type { EtcdClient, RawWatchEvent, WatchStream } from './client.js';
 import { type RawKeyValue, decodeRecord } from './codec.js';
 import { type KeySpace, keySpace, readPrefix, wildcardDomain } from './keys.js';
 import type { Registry } from './registry.js';
 import type { MalformedRecord, NodeRecord } from './model.js';
+import { type V2Client, type V2Event, V2NotServedError, flattenV2, v2RawKeyValue } from './v2.js';
 
 export type WatchAction = 'create' | 'update' | 'delete';
 export type DeleteReason = 'deregistered' | 'expired';
@@ -31,7 +32,9 @@ export interface RegistryEvent {
 /** A key change as a source reports it, before decoding. */
 export type SourceChange =
   | { kind: 'put'; kv: RawKeyValue; revision: string }
-  | { kind: 'delete'; key: string; prev?: RawKeyValue; revision: string; reason?: DeleteReason };
+  | { kind: 'delete'; key: string; prev?: RawKeyValue; revision: string; reason?: DeleteReason }
+  /** v2: a directory went (a recursive delete, or its TTL ran out), and every key below it with it. */
+  | { kind: 'deleteDir'; dir: string; revision: string; reason: DeleteReason };
 
 export type SourceBatch =
   /** The changes of one response, in order. */
@@ -45,6 +48,12 @@ export type SourceBatch =
 export interface EventSource {
   /** Which layouts' key spaces this source's keys belong to (micro and domain share a prefix). */
   readonly spaces: readonly KeySpace[];
+  /**
+   * Writers re-set unchanged values to renew a TTL (the v2 plugin re-sets every node key every
+   * interval): a put whose value equals the record shown is a heartbeat, not reported, and a resync
+   * compares values rather than indexes.
+   */
+  readonly quietRewrites?: boolean;
   /** Reads the current state and starts following it; bounded by the request deadline. Batches go to `sink`. */
   start(sink: (batch: SourceBatch) => void): Promise<void>;
   /** deregistered (the lease lives on) or expired (the lease is gone); undefined when it cannot tell. */
@@ -61,17 +70,23 @@ export interface RecordChange {
   previous?: NodeRecord;
 }
 
+/** The same node on the same lease: what a viewer would see as no change at all. */
+function sameValue(a: NodeRecord, b: NodeRecord): boolean {
+  return a.lease === b.lease && JSON.stringify(a.service) === JSON.stringify(b.service);
+}
+
 function sameRecord(a: NodeRecord, b: NodeRecord): boolean {
   if (a.modRevision !== undefined && b.modRevision !== undefined) return a.modRevision === b.modRevision;
-  return a.lease === b.lease && JSON.stringify(a.service) === JSON.stringify(b.service);
+  return sameValue(a, b);
 }
 
 /**
  * What takes a viewer from one state (records by key) to another: the deletes, then the creates and
  * updates, each in key order. A key re-written since (another mod revision) is an update even when its value is the same,
- * as the live stream would have shown it.
+ * as the live stream would have shown it; with `byValue` (sources with quiet rewrites) it is not.
  */
-export function diffRecords(before: ReadonlyMap<string, NodeRecord>, after: ReadonlyMap<string, NodeRecord>): RecordChange[] {
+export function diffRecords(before: ReadonlyMap<string, NodeRecord>, after: ReadonlyMap<string, NodeRecord>, opts: { byValue?: boolean } = {}): RecordChange[] {
+  const same = opts.byValue ? sameValue : sameRecord;
   const out: RecordChange[] = [];
   for (const key of [...before.keys()].sort()) {
     if (!after.has(key)) out.push({ action: 'delete', record: before.get(key)! });
@@ -80,7 +95,7 @@ export function diffRecords(before: ReadonlyMap<string, NodeRecord>, after: Read
     const now = after.get(key)!;
     const was = before.get(key);
     if (was === undefined) out.push({ action: 'create', record: now });
-    else if (!sameRecord(was, now)) out.push({ action: 'update', record: now, previous: was });
+    else if (!same(was, now)) out.push({ action: 'update', record: now, previous: was });
   }
   return out;
 }
@@ -235,11 +250,11 @@ export class WatchPipeline {
     if (!resync && !this.options.initial) return;
     const time = this.now();
     const reasons = new Map<string, Promise<DeleteReason | undefined>>();
-    for (const change of diffRecords(before, after)) {
+    for (const change of diffRecords(before, after, { byValue: state.source.quietRewrites === true })) {
       const event: RegistryEvent = { ...change, revision, time };
       if (resync) event.resync = true;
       if (change.action === 'delete') {
-        const reason = await this.reasonFor(state, change.record.lease, reasons);
+        const reason = change.record.layout === 'v2' ? v2GoneReason(change.record, time) : await this.reasonFor(state, change.record.lease, reasons);
         if (reason !== undefined) event.reason = reason;
       }
       this.handlers.event(event);
@@ -259,6 +274,10 @@ export class WatchPipeline {
     }
     for (const change of changes) {
       this.noteRevision(change.revision);
+      if (change.kind === 'deleteDir') {
+        this.applyDirDelete(state, change.dir, change.revision, change.reason);
+        continue;
+      }
       const key = change.kind === 'put' ? change.kv.key : change.key;
       const was = state.records.get(key);
       const wasShown = was !== undefined && this.filter(was);
@@ -273,6 +292,8 @@ export class WatchPipeline {
         }
         state.records.set(key, d.record);
         const isShown = this.filter(d.record);
+        // A TTL heartbeat re-writing what is shown: the state takes its new TTL, the viewer sees nothing.
+        if (isShown && wasShown && state.source.quietRewrites && sameValue(was, d.record)) continue;
         if (isShown && wasShown) this.handlers.event({ action: 'update', record: d.record, previous: was, revision: change.revision, time: this.now() });
         else if (isShown) this.handlers.event({ action: 'create', record: d.record, revision: change.revision, time: this.now() });
         else if (wasShown) this.handlers.event({ action: 'delete', record: was, revision: change.revision, time: this.now() });
@@ -289,6 +310,17 @@ export class WatchPipeline {
       const reason = change.reason ?? (await this.reasonFor(state, change.prev?.lease ?? gone.lease, reasons));
       if (reason !== undefined) event.reason = reason;
       this.handlers.event(event);
+    }
+  }
+
+  /** Every record below a directory that went, as deletes in key order. */
+  private applyDirDelete(state: SourceState, dir: string, revision: string, reason: DeleteReason): void {
+    const under = dir.endsWith('/') ? dir : `${dir}/`;
+    const gone = [...state.records.keys()].filter((k) => k.startsWith(under)).sort();
+    for (const key of gone) {
+      const record = state.records.get(key)!;
+      state.records.delete(key);
+      if (this.filter(record)) this.handlers.event({ action: 'delete', record, revision, time: this.now(), reason });
     }
   }
 
@@ -451,18 +483,176 @@ function describeLoss(error: unknown): string {
 }
 
 /**
- * The event sources for a registry: one per distinct prefix of the layouts watched. `auto` watches
- * every v3 layout (micro, domain in every domain, legacy), since a watch must see services that do not
- * exist yet.
+ * Why a v2 node found gone by a resync went, as far as its last known TTL tells: a key without a TTL, or
+ * gone before its deadline, was deleted; one gone after its deadline has most likely expired, but a TTL
+ * refresh (which etcd does not report to watchers) may have moved the deadline, so that is not said.
  */
-export function eventSources(registry: Registry): EtcdEventSource[] {
+export function v2GoneReason(record: NodeRecord, at: Date): DeleteReason | undefined {
+  if (record.expiration === undefined) return 'deregistered';
+  const deadline = Date.parse(record.expiration);
+  if (Number.isNaN(deadline)) return undefined;
+  return at.getTime() < deadline ? 'deregistered' : undefined;
+}
+
+const v2PutActions = new Set(['set', 'create', 'update', 'compareAndSwap']);
+const v2DeleteReasons: Record<string, DeleteReason> = { delete: 'deregistered', compareAndDelete: 'deregistered', expire: 'expired' };
+
+/**
+ * One v2 watch event as a source change (format reference 9): set/create/update/compareAndSwap put the
+ * key's value; delete/compareAndDelete (deregistered) and expire (expired) take it away, the old value
+ * from prevNode. Directories are no records: their creation is skipped, their removal takes every key
+ * below them (a recursive delete is one event).
+ */
+export function v2Change(event: V2Event): SourceChange | undefined {
+  const revision = String(event.node.modifiedIndex);
+  const reason = Object.hasOwn(v2DeleteReasons, event.action) ? v2DeleteReasons[event.action] : undefined;
+  if (event.node.dir) return reason === undefined ? undefined : { kind: 'deleteDir', dir: event.node.key, revision, reason };
+  if (reason !== undefined) {
+    const change: SourceChange = { kind: 'delete', key: event.node.key, revision, reason };
+    const [prev] = flattenV2(event.prevNode);
+    if (prev !== undefined && prev.key === event.node.key) change.prev = v2RawKeyValue(prev);
+    return change;
+  }
+  if (!v2PutActions.has(event.action)) return undefined;
+  const [leaf] = flattenV2(event.node);
+  return leaf === undefined ? undefined : { kind: 'put', kv: v2RawKeyValue(leaf), revision };
+}
+
+/** How long one long poll waits for an event before asking again (a silently dead connection shows then). */
+const v2LongPollMs = 30_000;
+
+/**
+ * A directory of etcd's v2 store as an event source: reads it (X-Etcd-Index comes with the read), then
+ * long-polls one event at a time from index + 1, continuing from each event's modifiedIndex + 1. etcd
+ * keeps the last 1000 events only: when the index was cleared, a fresh read (a resync snapshot) takes
+ * over. While etcd is away it retries from the same index, first with polls that return as soon as etcd
+ * answers, so that it can say it is back. Alongside the v3 layouts (`auto`) an etcd that serves no v2
+ * API is no error: the source then stays empty.
+ */
+export class V2EventSource implements EventSource {
+  readonly spaces: readonly KeySpace[];
+  readonly quietRewrites = true;
+  private readonly dir: string;
+  private next = 0;
+  private closed = false;
+  private paused = false;
+  private inFlight: AbortController | undefined;
+  private sink: (batch: SourceBatch) => void = () => undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly client: V2Client,
+    space: KeySpace,
+    private readonly options: { alongsideV3: boolean; longPollMs?: number },
+  ) {
+    this.spaces = [space];
+    this.dir = space.prefix;
+  }
+
+  async start(sink: (batch: SourceBatch) => void): Promise<void> {
+    this.sink = sink;
+    try {
+      await this.read(false);
+    } catch (e) {
+      if (this.options.alongsideV3 && e instanceof V2NotServedError) return;
+      throw e;
+    }
+    void this.follow();
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.inFlight?.abort(new Error('watch closed'));
+    this.wake?.();
+  }
+
+  private async read(resync: boolean): Promise<void> {
+    const tree = await this.client.readTree(this.dir);
+    this.next = tree.etcdIndex + 1;
+    this.sink({ kind: 'snapshot', kvs: tree.leaves.map(v2RawKeyValue), revision: String(tree.etcdIndex), resync });
+  }
+
+  private describe(detail: string): string {
+    return this.options.alongsideV3 ? `v2 keys API: ${detail}` : detail;
+  }
+
+  /** Polls until closed; a source lives as long as the command. Every loop is one request, or a wait. */
+  private async follow(): Promise<void> {
+    let lost = false;
+    for (let attempt = 0; !this.closed; ) {
+      if (this.paused) {
+        await this.sleep(1000);
+        continue;
+      }
+      this.inFlight = new AbortController();
+      try {
+        // While etcd is away, a poll returns as soon as etcd answers: that is when the watch has resumed.
+        const result = await this.client.watchOnce(this.dir, this.next, { signal: this.inFlight.signal, maxWaitMs: lost ? 0 : (this.options.longPollMs ?? v2LongPollMs) });
+        if (lost) {
+          lost = false;
+          attempt = 0;
+          this.sink({ kind: 'status', state: 'resumed', detail: this.describe(`resumed at index ${this.next - 1}`) });
+        }
+        if (result.kind === 'cleared') await this.read(true);
+        else if (result.kind === 'event') {
+          this.next = result.event.nextIndex;
+          const change = v2Change(result.event);
+          if (change !== undefined) this.sink({ kind: 'changes', changes: [change] });
+        }
+      } catch (e) {
+        if (this.closed) return;
+        // Refused credentials, an answer that makes no sense: retrying will not help.
+        if (!(e instanceof UnavailableError)) {
+          this.sink({ kind: 'failed', error: e });
+          return;
+        }
+        if (!lost) {
+          lost = true;
+          this.sink({ kind: 'status', state: 'reconnecting', detail: this.describe(describeLoss(e)) });
+        }
+        await this.sleep(retryDelaysMs[Math.min(attempt++, retryDelaysMs.length - 1)]!);
+      } finally {
+        this.inFlight = undefined;
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+/**
+ * The event sources for a registry: one per distinct prefix of the layouts watched. `auto` watches
+ * every layout (micro, domain in every domain, legacy, and v2 when the server serves it), since a watch
+ * must see services that do not exist yet.
+ */
+export function eventSources(registry: Registry): EventSource[] {
   const { layout, prefix, domain } = registry.config;
-  if (layout === 'v2') throw new UsageError('watch does not support --layout v2 yet', 'use --layout micro, domain or legacy');
+  if (layout === 'v2') return [new V2EventSource(registry.v2, keySpace('v2', prefix), { alongsideV3: false })];
   const spaces = layout === 'auto' ? [keySpace('micro'), keySpace('domain', undefined, domain ?? wildcardDomain), keySpace('legacy')] : [keySpace(layout, prefix, domain)];
   const byPrefix = new Map<string, KeySpace[]>();
   for (const space of spaces) {
     const p = readPrefix(space);
     byPrefix.set(p, [...(byPrefix.get(p) ?? []), space]);
   }
-  return [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group));
+  const sources: EventSource[] = [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group));
+  if (layout === 'auto') sources.push(new V2EventSource(registry.v2, keySpace('v2'), { alongsideV3: true }));
+  return sources;
 }
