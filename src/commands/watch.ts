@@ -61,7 +61,7 @@ export async function startPipeline(
   fail: (error: unknown) => void,
 ): Promise<WatchPipeline & { release(): void }> {
   const registry = await ctx.registry();
-  const sources = eventSources(registry);
+  const sources = await eventSources(registry);
   let held: RegistryEvent[] | undefined = [];
   const pipeline: WatchPipeline = new WatchPipeline(
     sources,

@@ -8,7 +8,6 @@ import { type RawKeyValue, decodeRecord } from './codec.js';
 import { type KeySpace, keySpace, readPrefix, wildcardDomain } from './keys.js';
 import type { Registry } from './registry.js';
 import type { MalformedRecord, NodeRecord } from './model.js';
-import { type V2Client, type V2Event, V2NotServedError, flattenV2, v2RawKeyValue } from './v2.js';
 
 export type WatchAction = 'create' | 'update' | 'delete';
 export type DeleteReason = 'deregistered' | 'expired';
@@ -338,8 +337,20 @@ export class WatchPipeline {
   }
 }
 
+/**
+ * Why a v2 node found gone by a resync went, as far as its last known TTL tells: a key without a TTL, or
+ * gone before its deadline, was deleted; one gone after its deadline has most likely expired, but a TTL
+ * refresh (which etcd does not report to watchers) may have moved the deadline, so that is not said.
+ */
+export function v2GoneReason(record: NodeRecord, at: Date): DeleteReason | undefined {
+  if (record.expiration === undefined) return 'deregistered';
+  const deadline = Date.parse(record.expiration);
+  if (Number.isNaN(deadline)) return undefined;
+  return at.getTime() < deadline ? 'deregistered' : undefined;
+}
+
 /** Retry delays while etcd is away: quick at first, so a watch resumes within ~1 s of etcd's return. */
-const retryDelaysMs = [100, 250, 500, 1000];
+export const retryDelaysMs = [100, 250, 500, 1000];
 
 /**
  * An etcd v3 prefix as an event source: reads it (the revision comes with the read), watches from the
@@ -477,165 +488,9 @@ function toChange(e: RawWatchEvent): SourceChange {
   return change;
 }
 
-function describeLoss(error: unknown): string {
+export function describeLoss(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0]!.replace(/^\d+ [A-Z_]+: /, '');
-}
-
-/**
- * Why a v2 node found gone by a resync went, as far as its last known TTL tells: a key without a TTL, or
- * gone before its deadline, was deleted; one gone after its deadline has most likely expired, but a TTL
- * refresh (which etcd does not report to watchers) may have moved the deadline, so that is not said.
- */
-export function v2GoneReason(record: NodeRecord, at: Date): DeleteReason | undefined {
-  if (record.expiration === undefined) return 'deregistered';
-  const deadline = Date.parse(record.expiration);
-  if (Number.isNaN(deadline)) return undefined;
-  return at.getTime() < deadline ? 'deregistered' : undefined;
-}
-
-const v2PutActions = new Set(['set', 'create', 'update', 'compareAndSwap']);
-const v2DeleteReasons: Record<string, DeleteReason> = { delete: 'deregistered', compareAndDelete: 'deregistered', expire: 'expired' };
-
-/**
- * One v2 watch event as a source change (format reference 9): set/create/update/compareAndSwap put the
- * key's value; delete/compareAndDelete (deregistered) and expire (expired) take it away, the old value
- * from prevNode. Directories are no records: their creation is skipped, their removal takes every key
- * below them (a recursive delete is one event).
- */
-export function v2Change(event: V2Event): SourceChange | undefined {
-  const revision = String(event.node.modifiedIndex);
-  const reason = Object.hasOwn(v2DeleteReasons, event.action) ? v2DeleteReasons[event.action] : undefined;
-  if (event.node.dir) return reason === undefined ? undefined : { kind: 'deleteDir', dir: event.node.key, revision, reason };
-  if (reason !== undefined) {
-    const change: SourceChange = { kind: 'delete', key: event.node.key, revision, reason };
-    const [prev] = flattenV2(event.prevNode);
-    if (prev !== undefined && prev.key === event.node.key) change.prev = v2RawKeyValue(prev);
-    return change;
-  }
-  if (!v2PutActions.has(event.action)) return undefined;
-  const [leaf] = flattenV2(event.node);
-  return leaf === undefined ? undefined : { kind: 'put', kv: v2RawKeyValue(leaf), revision };
-}
-
-/** How long one long poll waits for an event before asking again (a silently dead connection shows then). */
-const v2LongPollMs = 30_000;
-
-/**
- * A directory of etcd's v2 store as an event source: reads it (X-Etcd-Index comes with the read), then
- * long-polls one event at a time from index + 1, continuing from each event's modifiedIndex + 1. etcd
- * keeps the last 1000 events only: when the index was cleared, a fresh read (a resync snapshot) takes
- * over. While etcd is away it retries from the same index, first with polls that return as soon as etcd
- * answers, so that it can say it is back. Alongside the v3 layouts (`auto`) an etcd that serves no v2
- * API is no error: the source then stays empty.
- */
-export class V2EventSource implements EventSource {
-  readonly spaces: readonly KeySpace[];
-  readonly quietRewrites = true;
-  private readonly dir: string;
-  private next = 0;
-  private closed = false;
-  private paused = false;
-  private inFlight: AbortController | undefined;
-  private sink: (batch: SourceBatch) => void = () => undefined;
-  private wake: (() => void) | undefined;
-
-  constructor(
-    private readonly client: V2Client,
-    space: KeySpace,
-    private readonly options: { alongsideV3: boolean; longPollMs?: number },
-  ) {
-    this.spaces = [space];
-    this.dir = space.prefix;
-  }
-
-  async start(sink: (batch: SourceBatch) => void): Promise<void> {
-    this.sink = sink;
-    try {
-      await this.read(false);
-    } catch (e) {
-      if (this.options.alongsideV3 && e instanceof V2NotServedError) return;
-      throw e;
-    }
-    void this.follow();
-  }
-
-  pause(): void {
-    this.paused = true;
-  }
-
-  resume(): void {
-    this.paused = false;
-    this.wake?.();
-  }
-
-  close(): void {
-    this.closed = true;
-    this.inFlight?.abort(new Error('watch closed'));
-    this.wake?.();
-  }
-
-  private async read(resync: boolean): Promise<void> {
-    const tree = await this.client.readTree(this.dir);
-    this.next = tree.etcdIndex + 1;
-    this.sink({ kind: 'snapshot', kvs: tree.leaves.map(v2RawKeyValue), revision: String(tree.etcdIndex), resync });
-  }
-
-  private describe(detail: string): string {
-    return this.options.alongsideV3 ? `v2 keys API: ${detail}` : detail;
-  }
-
-  /** Polls until closed; a source lives as long as the command. Every loop is one request, or a wait. */
-  private async follow(): Promise<void> {
-    let lost = false;
-    for (let attempt = 0; !this.closed; ) {
-      if (this.paused) {
-        await this.sleep(1000);
-        continue;
-      }
-      this.inFlight = new AbortController();
-      try {
-        // While etcd is away, a poll returns as soon as etcd answers: that is when the watch has resumed.
-        const result = await this.client.watchOnce(this.dir, this.next, { signal: this.inFlight.signal, maxWaitMs: lost ? 0 : (this.options.longPollMs ?? v2LongPollMs) });
-        if (lost) {
-          lost = false;
-          attempt = 0;
-          this.sink({ kind: 'status', state: 'resumed', detail: this.describe(`resumed at index ${this.next - 1}`) });
-        }
-        if (result.kind === 'cleared') await this.read(true);
-        else if (result.kind === 'event') {
-          this.next = result.event.nextIndex;
-          const change = v2Change(result.event);
-          if (change !== undefined) this.sink({ kind: 'changes', changes: [change] });
-        }
-      } catch (e) {
-        if (this.closed) return;
-        // Refused credentials, an answer that makes no sense: retrying will not help.
-        if (!(e instanceof UnavailableError)) {
-          this.sink({ kind: 'failed', error: e });
-          return;
-        }
-        if (!lost) {
-          lost = true;
-          this.sink({ kind: 'status', state: 'reconnecting', detail: this.describe(describeLoss(e)) });
-        }
-        await this.sleep(retryDelaysMs[Math.min(attempt++, retryDelaysMs.length - 1)]!);
-      } finally {
-        this.inFlight = undefined;
-      }
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
 }
 
 /**
@@ -643,9 +498,11 @@ export class V2EventSource implements EventSource {
  * every layout (micro, domain in every domain, legacy, and v2 when the server serves it), since a watch
  * must see services that do not exist yet.
  */
-export function eventSources(registry: Registry): EventSource[] {
+export async function eventSources(registry: Registry): Promise<EventSource[]> {
   const { layout, prefix, domain } = registry.config;
-  if (layout === 'v2') return [new V2EventSource(registry.v2, keySpace('v2', prefix), { alongsideV3: false })];
+  // Loaded when used: the v2 source brings Node's http/https, which other commands' start-up need not pay for.
+  const v2Source = layout === 'v2' || layout === 'auto' ? (await import('./v2-watch.js')).V2EventSource : undefined;
+  if (layout === 'v2') return [new v2Source!(registry.v2, keySpace('v2', prefix), { alongsideV3: false })];
   const spaces = layout === 'auto' ? [keySpace('micro'), keySpace('domain', undefined, domain ?? wildcardDomain), keySpace('legacy')] : [keySpace(layout, prefix, domain)];
   const byPrefix = new Map<string, KeySpace[]>();
   for (const space of spaces) {
@@ -653,6 +510,6 @@ export function eventSources(registry: Registry): EventSource[] {
     byPrefix.set(p, [...(byPrefix.get(p) ?? []), space]);
   }
   const sources: EventSource[] = [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group));
-  if (layout === 'auto') sources.push(new V2EventSource(registry.v2, keySpace('v2'), { alongsideV3: true }));
+  if (v2Source) sources.push(new v2Source(registry.v2, keySpace('v2'), { alongsideV3: true }));
   return sources;
 }
