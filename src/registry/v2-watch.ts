@@ -2,7 +2,7 @@
 // event, fed to the same pipeline as the v3 sources. Loaded only by watches that need it.
 import { UnavailableError } from '../errors.js';
 import type { KeySpace } from './keys.js';
-import { type V2Client, type V2Event, V2NotServedError, flattenV2, v2RawKeyValue } from './v2.js';
+import { V2ApiError, type V2Client, type V2Event, V2NotServedError, flattenV2, v2RawKeyValue } from './v2.js';
 import { type DeleteReason, type EventSource, type SourceBatch, type SourceChange, describeLoss, retryDelaysMs } from './watch.js';
 
 const v2PutActions = new Set(['set', 'create', 'update', 'compareAndSwap']);
@@ -28,6 +28,9 @@ export function v2Change(event: V2Event): SourceChange | undefined {
   const [leaf] = flattenV2(event.node);
   return leaf === undefined ? undefined : { kind: 'put', kv: v2RawKeyValue(leaf), revision };
 }
+
+/** etcd's v2 error "watcher is cleared due to etcd recovery" (a snapshot replaced the store). */
+const watcherCleared = 400;
 
 /** How long one long poll waits for an event before asking again (a silently dead connection shows then). */
 const v2LongPollMs = 30_000;
@@ -99,6 +102,7 @@ export class V2EventSource implements EventSource {
   /** Polls until closed; a source lives as long as the command. Every loop is one request, or a wait. */
   private async follow(): Promise<void> {
     let lost = false;
+    let needRead = false;
     for (let attempt = 0; !this.closed; ) {
       if (this.paused) {
         await this.sleep(1000);
@@ -106,6 +110,11 @@ export class V2EventSource implements EventSource {
       }
       this.inFlight = new AbortController();
       try {
+        if (needRead) {
+          await this.read(true);
+          needRead = false;
+          continue;
+        }
         // While etcd is away, a poll returns as soon as etcd answers: that is when the watch has resumed.
         const result = await this.client.watchOnce(this.dir, this.next, { signal: this.inFlight.signal, maxWaitMs: lost ? 0 : (this.options.longPollMs ?? v2LongPollMs) });
         if (lost) {
@@ -113,7 +122,7 @@ export class V2EventSource implements EventSource {
           attempt = 0;
           this.sink({ kind: 'status', state: 'resumed', detail: this.describe(`resumed at index ${this.next - 1}`) });
         }
-        if (result.kind === 'cleared') await this.read(true);
+        if (result.kind === 'cleared') needRead = true;
         else if (result.kind === 'event') {
           this.next = result.event.nextIndex;
           const change = v2Change(result.event);
@@ -121,6 +130,11 @@ export class V2EventSource implements EventSource {
         }
       } catch (e) {
         if (this.closed) return;
+        // errorCode 400 "watcher is cleared due to etcd recovery": history is gone as with 401.
+        if (e instanceof V2ApiError && e.errorCode === watcherCleared) {
+          needRead = true;
+          continue;
+        }
         // Refused credentials, an answer that makes no sense: retrying will not help.
         if (!(e instanceof UnavailableError)) {
           this.sink({ kind: 'failed', error: e });
