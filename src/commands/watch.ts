@@ -61,7 +61,7 @@ export async function startPipeline(
   fail: (error: unknown) => void,
 ): Promise<WatchPipeline & { release(): void }> {
   const registry = await ctx.registry();
-  const sources = eventSources(registry);
+  const sources = await eventSources(registry);
   let held: RegistryEvent[] | undefined = [];
   const pipeline: WatchPipeline = new WatchPipeline(
     sources,
@@ -117,7 +117,9 @@ const recentLines = 5;
 function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeRecord[], revisionNow: () => string): EventOutput {
   const io = ctx.io;
   const style = { ...ctx.style(), wide: false };
+  // By layout and key: a legacy (v3) and a v2 record may share a key under --layout auto.
   const marks = new Map<string, { mark: RegistryEvent['action']; at: number; record: NodeRecord }>();
+  const markKey = (record: NodeRecord): string => `${record.layout}\0${record.key}`;
   const recent: string[] = [];
   let status = 'connected';
   let redrawTimer: NodeJS.Timeout | undefined;
@@ -130,7 +132,7 @@ function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeR
     const now = Date.now();
     for (const [key, m] of marks) if (now - m.at > markMs) marks.delete(key);
     const rows: LiveRow[] = shownNow().map((record) => {
-      const m = marks.get(record.key);
+      const m = marks.get(markKey(record));
       return m && m.mark !== 'delete' ? { record, mark: m.mark } : { record };
     });
     // Deleted nodes stay on screen, struck through, while their mark lasts.
@@ -152,7 +154,7 @@ function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeR
       draw();
     },
     event: (e) => {
-      marks.set(e.record.key, { mark: e.action, at: Date.now(), record: e.record });
+      marks.set(markKey(e.record), { mark: e.action, at: Date.now(), record: e.record });
       recent.push(renderEventLine(e, { ...style, wide: false }).trimEnd());
       if (recent.length > recentLines) recent.shift();
       schedule();

@@ -1,8 +1,8 @@
 // The resumable event stream behind `watch` (and `wait`): event sources report raw key changes, or a
 // fresh full read when history was lost; one pipeline turns them into registry events against the state
-// the viewer has seen. The pipeline and `diffRecords` know nothing of etcd, so a v2 (HTTP) source can
-// feed the same pipeline.
-import { CliError, UnavailableError, UsageError } from '../errors.js';
+// the viewer has seen. The pipeline and `diffRecords` know nothing of etcd: a v3 (gRPC watch) source and
+// a v2 (HTTP long-poll) source feed the same pipeline.
+import { CliError, UnavailableError } from '../errors.js';
 import type { EtcdClient, RawWatchEvent, WatchStream } from './client.js';
 import { type RawKeyValue, decodeRecord } from './codec.js';
 import { type KeySpace, keySpace, readPrefix, wildcardDomain } from './keys.js';
@@ -31,7 +31,9 @@ export interface RegistryEvent {
 /** A key change as a source reports it, before decoding. */
 export type SourceChange =
   | { kind: 'put'; kv: RawKeyValue; revision: string }
-  | { kind: 'delete'; key: string; prev?: RawKeyValue; revision: string; reason?: DeleteReason };
+  | { kind: 'delete'; key: string; prev?: RawKeyValue; revision: string; reason?: DeleteReason }
+  /** v2: a directory went (a recursive delete, or its TTL ran out), and every key below it with it. */
+  | { kind: 'deleteDir'; dir: string; revision: string; reason: DeleteReason };
 
 export type SourceBatch =
   /** The changes of one response, in order. */
@@ -45,6 +47,12 @@ export type SourceBatch =
 export interface EventSource {
   /** Which layouts' key spaces this source's keys belong to (micro and domain share a prefix). */
   readonly spaces: readonly KeySpace[];
+  /**
+   * Writers re-set unchanged values to renew a TTL (the v2 plugin re-sets every node key every
+   * interval): a put whose value equals the record shown is a heartbeat, not reported, and a resync
+   * compares values rather than indexes.
+   */
+  readonly quietRewrites?: boolean;
   /** Reads the current state and starts following it; bounded by the request deadline. Batches go to `sink`. */
   start(sink: (batch: SourceBatch) => void): Promise<void>;
   /** deregistered (the lease lives on) or expired (the lease is gone); undefined when it cannot tell. */
@@ -61,17 +69,23 @@ export interface RecordChange {
   previous?: NodeRecord;
 }
 
+/** The same node on the same lease: what a viewer would see as no change at all. */
+function sameValue(a: NodeRecord, b: NodeRecord): boolean {
+  return a.lease === b.lease && JSON.stringify(a.service) === JSON.stringify(b.service);
+}
+
 function sameRecord(a: NodeRecord, b: NodeRecord): boolean {
   if (a.modRevision !== undefined && b.modRevision !== undefined) return a.modRevision === b.modRevision;
-  return a.lease === b.lease && JSON.stringify(a.service) === JSON.stringify(b.service);
+  return sameValue(a, b);
 }
 
 /**
  * What takes a viewer from one state (records by key) to another: the deletes, then the creates and
  * updates, each in key order. A key re-written since (another mod revision) is an update even when its value is the same,
- * as the live stream would have shown it.
+ * as the live stream would have shown it; with `byValue` (sources with quiet rewrites) it is not.
  */
-export function diffRecords(before: ReadonlyMap<string, NodeRecord>, after: ReadonlyMap<string, NodeRecord>): RecordChange[] {
+export function diffRecords(before: ReadonlyMap<string, NodeRecord>, after: ReadonlyMap<string, NodeRecord>, opts: { byValue?: boolean } = {}): RecordChange[] {
+  const same = opts.byValue ? sameValue : sameRecord;
   const out: RecordChange[] = [];
   for (const key of [...before.keys()].sort()) {
     if (!after.has(key)) out.push({ action: 'delete', record: before.get(key)! });
@@ -80,7 +94,7 @@ export function diffRecords(before: ReadonlyMap<string, NodeRecord>, after: Read
     const now = after.get(key)!;
     const was = before.get(key);
     if (was === undefined) out.push({ action: 'create', record: now });
-    else if (!sameRecord(was, now)) out.push({ action: 'update', record: now, previous: was });
+    else if (!same(was, now)) out.push({ action: 'update', record: now, previous: was });
   }
   return out;
 }
@@ -235,11 +249,11 @@ export class WatchPipeline {
     if (!resync && !this.options.initial) return;
     const time = this.now();
     const reasons = new Map<string, Promise<DeleteReason | undefined>>();
-    for (const change of diffRecords(before, after)) {
+    for (const change of diffRecords(before, after, { byValue: state.source.quietRewrites === true })) {
       const event: RegistryEvent = { ...change, revision, time };
       if (resync) event.resync = true;
       if (change.action === 'delete') {
-        const reason = await this.reasonFor(state, change.record.lease, reasons);
+        const reason = change.record.layout === 'v2' ? v2GoneReason(change.record, time) : await this.reasonFor(state, change.record.lease, reasons);
         if (reason !== undefined) event.reason = reason;
       }
       this.handlers.event(event);
@@ -259,6 +273,10 @@ export class WatchPipeline {
     }
     for (const change of changes) {
       this.noteRevision(change.revision);
+      if (change.kind === 'deleteDir') {
+        this.applyDirDelete(state, change.dir, change.revision, change.reason);
+        continue;
+      }
       const key = change.kind === 'put' ? change.kv.key : change.key;
       const was = state.records.get(key);
       const wasShown = was !== undefined && this.filter(was);
@@ -273,6 +291,8 @@ export class WatchPipeline {
         }
         state.records.set(key, d.record);
         const isShown = this.filter(d.record);
+        // A TTL heartbeat re-writing what is shown: the state takes its new TTL, the viewer sees nothing.
+        if (isShown && wasShown && state.source.quietRewrites && sameValue(was, d.record)) continue;
         if (isShown && wasShown) this.handlers.event({ action: 'update', record: d.record, previous: was, revision: change.revision, time: this.now() });
         else if (isShown) this.handlers.event({ action: 'create', record: d.record, revision: change.revision, time: this.now() });
         else if (wasShown) this.handlers.event({ action: 'delete', record: was, revision: change.revision, time: this.now() });
@@ -292,6 +312,17 @@ export class WatchPipeline {
     }
   }
 
+  /** Every record below a directory that went, as deletes in key order. */
+  private applyDirDelete(state: SourceState, dir: string, revision: string, reason: DeleteReason): void {
+    const under = dir.endsWith('/') ? dir : `${dir}/`;
+    const gone = [...state.records.keys()].filter((k) => k.startsWith(under)).sort();
+    for (const key of gone) {
+      const record = state.records.get(key)!;
+      state.records.delete(key);
+      if (this.filter(record)) this.handlers.event({ action: 'delete', record, revision, time: this.now(), reason });
+    }
+  }
+
   /** Format reference 5: no lease means an explicit delete; else a live lease means deregistered, a gone one expired. */
   private reasonFor(state: SourceState, lease: string | undefined, cache: Map<string, Promise<DeleteReason | undefined>>): Promise<DeleteReason | undefined> {
     if (lease === undefined || lease === '0') return Promise.resolve('deregistered');
@@ -306,8 +337,20 @@ export class WatchPipeline {
   }
 }
 
+/**
+ * Why a v2 node found gone by a resync went, as far as its last known TTL tells: a key without a TTL, or
+ * gone before its deadline, was deleted; one gone after its deadline has most likely expired, but a TTL
+ * refresh (which etcd does not report to watchers) may have moved the deadline, so that is not said.
+ */
+export function v2GoneReason(record: NodeRecord, at: Date): DeleteReason | undefined {
+  if (record.expiration === undefined) return 'deregistered';
+  const deadline = Date.parse(record.expiration);
+  if (Number.isNaN(deadline)) return undefined;
+  return at.getTime() < deadline ? 'deregistered' : undefined;
+}
+
 /** Retry delays while etcd is away: quick at first, so a watch resumes within ~1 s of etcd's return. */
-const retryDelaysMs = [100, 250, 500, 1000];
+export const retryDelaysMs = [100, 250, 500, 1000];
 
 /**
  * An etcd v3 prefix as an event source: reads it (the revision comes with the read), watches from the
@@ -445,24 +488,28 @@ function toChange(e: RawWatchEvent): SourceChange {
   return change;
 }
 
-function describeLoss(error: unknown): string {
+export function describeLoss(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0]!.replace(/^\d+ [A-Z_]+: /, '');
 }
 
 /**
  * The event sources for a registry: one per distinct prefix of the layouts watched. `auto` watches
- * every v3 layout (micro, domain in every domain, legacy), since a watch must see services that do not
- * exist yet.
+ * every layout (micro, domain in every domain, legacy, and v2 when the server serves it), since a watch
+ * must see services that do not exist yet.
  */
-export function eventSources(registry: Registry): EtcdEventSource[] {
+export async function eventSources(registry: Registry): Promise<EventSource[]> {
   const { layout, prefix, domain } = registry.config;
-  if (layout === 'v2') throw new UsageError('watch does not support --layout v2 yet', 'use --layout micro, domain or legacy');
+  // Loaded when used: the v2 source brings Node's http/https, which other commands' start-up need not pay for.
+  const v2Source = layout === 'v2' || layout === 'auto' ? (await import('./v2-watch.js')).V2EventSource : undefined;
+  if (layout === 'v2') return [new v2Source!(registry.v2, keySpace('v2', prefix), { alongsideV3: false })];
   const spaces = layout === 'auto' ? [keySpace('micro'), keySpace('domain', undefined, domain ?? wildcardDomain), keySpace('legacy')] : [keySpace(layout, prefix, domain)];
   const byPrefix = new Map<string, KeySpace[]>();
   for (const space of spaces) {
     const p = readPrefix(space);
     byPrefix.set(p, [...(byPrefix.get(p) ?? []), space]);
   }
-  return [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group));
+  const sources: EventSource[] = [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group));
+  if (v2Source) sources.push(new v2Source(registry.v2, keySpace('v2'), { alongsideV3: true }));
+  return sources;
 }
