@@ -3,7 +3,7 @@
 import { UnavailableError } from '../errors.js';
 import type { KeySpace } from './keys.js';
 import { V2ApiError, type V2Client, type V2Event, V2NotServedError, flattenV2, v2RawKeyValue } from './v2.js';
-import { type DeleteReason, type EventSource, type SourceBatch, type SourceChange, describeLoss, retryDelaysMs } from './watch.js';
+import { type DeleteReason, type EventSource, type SourceBatch, type SourceChange, describeLoss, retryDelaysMs, wakeableSleep } from './watch.js';
 
 const v2PutActions = new Set(['set', 'create', 'update', 'compareAndSwap']);
 const v2DeleteReasons: Record<string, DeleteReason> = { delete: 'deregistered', compareAndDelete: 'deregistered', expire: 'expired' };
@@ -152,13 +152,6 @@ export class V2EventSource implements EventSource {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return wakeableSleep(ms, (wake) => (this.wake = wake));
   }
 }

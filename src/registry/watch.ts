@@ -470,15 +470,20 @@ export class EtcdEventSource implements EventSource {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return wakeableSleep(ms, (wake) => (this.wake = wake));
   }
+}
+
+/** A retry pause that close() can cut short: `setWake` receives the function that ends it early. */
+export function wakeableSleep(ms: number, setWake: (wake: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      resolve();
+    }
+    setWake(done);
+  });
 }
 
 function toChange(e: RawWatchEvent): SourceChange {

@@ -7,7 +7,8 @@ import { main } from '../../src/cli.js';
 import { TestIO, randomPrefix, seed } from '../helpers/cli.js';
 import { type EtcdServer, freePort, startEtcd } from '../helpers/etcd.js';
 import { fixture } from '../helpers/fixtures.js';
-import { type CliProcess, killAll, spawnCli } from '../helpers/process.js';
+import { killAll, spawnCli } from '../helpers/process.js';
+import { events, summary, waitForEvents, watchJson } from '../helpers/watch.js';
 import { seedV2, v2Raw } from '../helpers/v2.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -37,29 +38,9 @@ async function deregister(endpoint: string, root: string, id: string): Promise<v
   await v2Raw(endpoint, 'DELETE', n.key.slice(0, n.key.lastIndexOf('/')), { query: { dir: 'true' } });
 }
 
-interface JsonEvent {
-  action: string;
-  service: { name: string; nodes: { id: string; address: string; layout: string; ttl?: number }[] };
-  key: string;
-  revision: number;
-  reason?: string;
-  resync?: boolean;
-}
 
-const events = (p: CliProcess): JsonEvent[] => p.lines().map((l) => JSON.parse(l) as JsonEvent);
-const summary = (list: JsonEvent[]): string[] => list.map((e) => `${e.action} ${e.service.nodes[0]!.id}${e.reason ? ` ${e.reason}` : ''}${e.resync ? ' resync' : ''}`);
 
-async function waitForEvents(p: CliProcess, n: number, timeoutMs = 10_000): Promise<JsonEvent[]> {
-  await p.waitForLines(n, timeoutMs);
-  return events(p);
-}
 
-/** `watch -o json`, once it has read the registry and follows it. */
-async function watchJson(args: string[]): Promise<CliProcess> {
-  const p = spawnCli(['watch', '-o', 'json', ...args]);
-  await p.waitForStderr(/^watching .* at revision \d+/m);
-  return p;
-}
 
 afterEach(() => killAll());
 

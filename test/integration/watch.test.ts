@@ -5,7 +5,8 @@ import { EtcdClient } from '../../src/registry/client.js';
 import { randomPrefix } from '../helpers/cli.js';
 import { type EtcdServer, freePort, startEtcd } from '../helpers/etcd.js';
 import { type Fixture, fixture } from '../helpers/fixtures.js';
-import { type CliProcess, killAll, spawnCli } from '../helpers/process.js';
+import { killAll, spawnCli } from '../helpers/process.js';
+import { type JsonEvent, events, waitForEvents, watchJson } from '../helpers/watch.js';
 import { waitFor } from '../helpers/wait.js';
 
 const sharedEndpoint = inject('etcdEndpoint');
@@ -23,31 +24,9 @@ function record(f: Fixture, prefix: string, id: string, address?: string): { key
   return { key: f.key.replace(defaultPrefix, prefix).replace(fixtureId, id), value };
 }
 
-interface JsonEvent {
-  action: string;
-  service: { name: string; version: string; nodes: { id: string; address: string; metadata: Record<string, string> | null }[]; domain?: string };
-  key: string;
-  revision: number;
-  time: string;
-  reason?: string;
-  resync?: boolean;
-}
 
-function events(p: CliProcess): JsonEvent[] {
-  return p.lines().map((l) => JSON.parse(l) as JsonEvent);
-}
 
-async function waitForEvents(p: CliProcess, n: number, timeoutMs = 10_000): Promise<JsonEvent[]> {
-  await p.waitForLines(n, timeoutMs);
-  return events(p);
-}
 
-/** Starts `watch -o json` and waits for its start line, so that later writes are seen as changes. */
-async function watchJson(args: string[]): Promise<CliProcess> {
-  const p = spawnCli(['watch', '-o', 'json', ...args]);
-  await p.waitForStderr(/^watching .* at revision \d+/m);
-  return p;
-}
 
 afterEach(() => killAll());
 
