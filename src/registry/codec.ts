@@ -36,6 +36,14 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
+/**
+ * Sets a map entry as an own property: plain assignment of "__proto__" (a legal JSON key, kept by Go)
+ * would change the object's prototype and lose the entry.
+ */
+function setEntry(map: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function metadata(v: unknown, where: string): Metadata {
   if (v === undefined || v === null) return null;
   if (Array.isArray(v)) {
@@ -46,7 +54,7 @@ function metadata(v: unknown, where: string): Metadata {
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
     if (typeof val !== 'string') throw new DecodeError(`${where}metadata.${k} is ${describe(val)}, not a string`);
-    out[k] = val;
+    setEntry(out, k, val);
   }
   return out;
 }
@@ -254,7 +262,7 @@ export const layoutFieldOrder: Record<Layout, FieldOrder> = {
 function sortedMetadata(m: Metadata): Metadata {
   if (m === null) return null;
   const out: Record<string, string> = {};
-  for (const k of Object.keys(m).sort()) out[k] = m[k]!;
+  for (const k of Object.keys(m).sort()) setEntry(out, k, m[k]!);
   return out;
 }
 
