@@ -30,6 +30,8 @@ export interface GlobalFlags {
   endpoints?: string;
   user?: string;
   password?: string;
+  /** --password-stdin: the caller reads standard input and passes the password in `Secrets`. */
+  passwordStdin?: boolean;
   cacert?: string;
   cert?: string;
   key?: string;
@@ -42,6 +44,15 @@ export interface GlobalFlags {
 }
 
 export type Env = Record<string, string | undefined>;
+
+/** Secrets read from outside the flags and the environment (config stays pure: the caller reads them). */
+export interface Secrets {
+  /** What --password-stdin read, one trailing newline trimmed. */
+  stdinPassword?: string;
+}
+
+/** Requests longer than this are refused: Node's timers cannot wait longer than ~24.8 days, and no etcd request should. */
+export const maxTimeoutMs = 24 * 3_600_000;
 
 export const defaultEndpoint = '127.0.0.1:2379';
 export const defaultTimeout = '5s';
@@ -70,7 +81,16 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v;
 }
 
+/** The endpoint as it may be shown: user and password in it replaced by "***". */
+function redactEndpoint(raw: string): string {
+  return raw.replace(/^((?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?)[^/]*@/, '$1***@');
+}
+
 function parseEndpoint(raw: string): { address: string; tls: boolean | undefined } {
+  if (raw.includes('@')) {
+    // Never echo it: what precedes "@" is usually user:password.
+    throw new UsageError(`invalid endpoint "${redactEndpoint(raw)}": a user or password does not go in the address`, 'use --user user (with --password-stdin, --password or ETCD_PASSWORD)');
+  }
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/.exec(raw);
   let tls: boolean | undefined;
   let rest = raw;
@@ -82,7 +102,8 @@ function parseEndpoint(raw: string): { address: string; tls: boolean | undefined
     tls = scheme === 'https';
     rest = m[2]!.replace(/\/+$/, '');
   }
-  if (rest === '' || rest.includes('/') || /\s/.test(rest)) throw new UsageError(`invalid endpoint "${raw}": expected host:port`);
+  // A leading "-" is no host name; it is an option that took the place of the value (`--endpoints -o json`).
+  if (rest === '' || rest.includes('/') || /\s/.test(rest) || rest.startsWith('-')) throw new UsageError(`invalid endpoint "${raw}": expected host:port`);
   // go-micro adds etcd's client port to a bare host.
   const bracketed = /^\[[^\]]+\](:\d+)?$/.exec(rest);
   const hasPort = bracketed ? bracketed[1] !== undefined : /^[^:]+:\d+$/.test(rest);
@@ -94,7 +115,15 @@ function parseEndpoint(raw: string): { address: string; tls: boolean | undefined
   return { address, tls };
 }
 
-export function resolveConnection(flags: GlobalFlags, env: Env): ConnectionConfig {
+/** --password and --password-stdin are two ways to say one thing: refused together, before stdin is read. */
+export function checkPasswordFlags(flags: GlobalFlags, env: Env): void {
+  if (!flags.passwordStdin) return;
+  if (flags.password !== undefined) throw new UsageError('--password and --password-stdin cannot be used together', 'pass the password one way');
+  if ((nonEmpty(flags.user) ?? nonEmpty(env.ETCDCTL_USER) ?? nonEmpty(env.ETCD_USERNAME)) === undefined) throw new UsageError('--password-stdin needs --user');
+}
+
+export function resolveConnection(flags: GlobalFlags, env: Env, secrets: Secrets = {}): ConnectionConfig {
+  checkPasswordFlags(flags, env);
   const endpointList = nonEmpty(flags.endpoints) ?? nonEmpty(env.MICRO_REGISTRY_ADDRESS) ?? nonEmpty(env.ETCDCTL_ENDPOINTS) ?? defaultEndpoint;
   const parsed = endpointList
     .split(',')
@@ -113,9 +142,11 @@ export function resolveConnection(flags: GlobalFlags, env: Env): ConnectionConfi
   } else {
     username = nonEmpty(env.ETCD_USERNAME);
   }
-  password = flags.password ?? password ?? env.ETCD_PASSWORD ?? env.ETCDCTL_PASSWORD;
+  const flagPassword = flags.passwordStdin ? secrets.stdinPassword : flags.password;
+  if (flags.passwordStdin && flagPassword === undefined) throw new UsageError('--password-stdin: no password was read from standard input');
+  password = flagPassword ?? password ?? env.ETCD_PASSWORD ?? env.ETCDCTL_PASSWORD;
   if (username === '') throw new UsageError('invalid --user: the user name is empty');
-  if (username === undefined && flags.password !== undefined) throw new UsageError('--password needs --user');
+  if (username === undefined && flagPassword !== undefined) throw new UsageError(`${flags.passwordStdin ? '--password-stdin' : '--password'} needs --user`);
   if (username !== undefined && password === undefined) {
     throw new UsageError(`no password for user "${username}"`, 'pass --user user:password, --password, or set ETCD_PASSWORD');
   }
@@ -131,13 +162,16 @@ export function resolveConnection(flags: GlobalFlags, env: Env): ConnectionConfi
   const tls = schemes.has(true) || cacert !== undefined || cert !== undefined || insecureSkipVerify;
   if (tls && schemes.has(false)) throw new UsageError('TLS options were given but the endpoints are http://', 'use https:// endpoints or drop the TLS options');
 
+  // Name where a bad value came from: the flag, or the variable when no flag was given.
+  const timeoutSource = flags.timeout !== undefined ? '--timeout' : env.MICRO_REG_TIMEOUT !== undefined ? 'MICRO_REG_TIMEOUT' : '--timeout';
   const config: ConnectionConfig = {
     endpoints: parsed.map((p) => p.address),
     tls,
     insecureSkipVerify,
-    timeoutMs: parseDuration(flags.timeout ?? env.MICRO_REG_TIMEOUT ?? defaultTimeout, '--timeout'),
+    timeoutMs: parseDuration(flags.timeout ?? env.MICRO_REG_TIMEOUT ?? defaultTimeout, timeoutSource),
   };
-  if (config.timeoutMs <= 0) throw new UsageError('invalid --timeout: it must be more than 0');
+  if (config.timeoutMs <= 0) throw new UsageError(`invalid ${timeoutSource}: it must be more than 0`);
+  if (config.timeoutMs > maxTimeoutMs) throw new UsageError(`invalid ${timeoutSource} "${flags.timeout ?? env.MICRO_REG_TIMEOUT}": at most 24h`);
   if (username !== undefined) config.username = username;
   if (password !== undefined) config.password = password;
   if (cacert !== undefined) config.cacert = cacert;
@@ -146,16 +180,17 @@ export function resolveConnection(flags: GlobalFlags, env: Env): ConnectionConfi
   return config;
 }
 
-export function resolveRegistryConfig(flags: GlobalFlags, env: Env): RegistryConfig {
+export function resolveRegistryConfig(flags: GlobalFlags, env: Env, secrets: Secrets = {}): RegistryConfig {
   const layout = (flags.layout ?? env.MICRO_REG_LAYOUT ?? 'micro') as LayoutOption;
   if (!layoutOptions.includes(layout)) {
-    throw new UsageError(`invalid --layout "${layout}": expected one of ${layoutOptions.join(', ')}`);
+    const source = flags.layout !== undefined ? '--layout' : 'MICRO_REG_LAYOUT';
+    throw new UsageError(`invalid ${source} "${layout}": expected one of ${layoutOptions.join(', ')}`);
   }
   if (layout === 'auto' && flags.prefix !== undefined) {
     throw new UsageError('--prefix needs an explicit --layout', 'auto detection looks at the standard prefixes only');
   }
   const config: RegistryConfig = {
-    connection: resolveConnection(flags, env),
+    connection: resolveConnection(flags, env, secrets),
     layout,
     strict: flags.strict ?? false,
   };

@@ -209,6 +209,11 @@ export async function startCluster(size: number, options: Pick<EtcdOptions, 'ena
   return cluster;
 }
 
+/** etcdctl (v3 API) against one server, for administration the way an operator would do it. */
+export function etcdctl(server: EtcdServer, args: string[], extra: string[] = []): string {
+  return execFileSync('etcdctl', ['--endpoints', server.clientUrl, ...extra, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'utf8' });
+}
+
 /** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, made with openssl. */
 export function makeCertificates(dir: string): TlsFiles {
   const run = (...args: string[]): void => {
