@@ -84,6 +84,7 @@ describe('list over a registry seeded with fuzzed bad records', () => {
     entries.push({ key: badKey, value: Buffer.concat([Buffer.from('{"name":"svc'), Buffer.from([0xff]), Buffer.from(JSON.stringify(badName).slice('{"name":"svc\ufffd'.length))]) });
     good.set(badKey.toString('utf8'), badName);
     await seedRaw(endpoint, entries);
+    console.info(`fuzzed registry (FUZZ_SEED=${seed}): ${entries.length} keys: ${good.size} good, ${malformedKeys.size} malformed, ${foreign} foreign`);
   }, 120_000);
 
   const base = (): string[] => ['--endpoints', endpoint, '--prefix', prefix];
