@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Runner } from './commands/command.js';
 import type { GlobalOptions } from './context.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode, UsageError } from './errors.js';
 import { type IO, colourEnabled, processIO } from './io.js';
 
 export const version = '0.1.0';
@@ -12,7 +12,8 @@ function globalOptions(): Option[] {
   return [
     new Option('--endpoints <list>', 'etcd endpoints, comma-separated (env MICRO_REGISTRY_ADDRESS, ETCDCTL_ENDPOINTS; default 127.0.0.1:2379)'),
     new Option('--user <user[:password]>', 'etcd user (env ETCD_USERNAME / ETCD_PASSWORD, ETCDCTL_USER)'),
-    new Option('--password <password>', 'etcd password'),
+    new Option('--password <password>', 'etcd password (visible to other users of this machine: prefer --password-stdin or ETCD_PASSWORD)'),
+    new Option('--password-stdin', 'read the etcd password from standard input'),
     new Option('--cacert <file>', 'CA bundle to verify etcd (env ETCDCTL_CACERT)'),
     new Option('--cert <file>', 'client certificate (env ETCDCTL_CERT)'),
     new Option('--key <file>', 'client key (env ETCDCTL_KEY)'),
@@ -77,14 +78,19 @@ function invokedCommand(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-async function buildProgram(io: IO, run: Runner, argv: readonly string[]): Promise<Command> {
+/** Without a command commander prints the help to stderr; main() decides whether to show it (see noCommand). */
+interface HelpBuffer {
+  text: string;
+}
+
+async function buildProgram(io: IO, run: Runner, argv: readonly string[], helpWithoutCommand: HelpBuffer): Promise<Command> {
   const program = new Command('micro-reg')
     .description('Inspect and manage the Go Micro service registry in etcd.')
     .version(version, '-V, --version', 'print the micro-reg version')
     // Program options go before the command; every command carries its own copy of them.
     .enablePositionalOptions()
     .showHelpAfterError(false)
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined })
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => (helpWithoutCommand.text += s), outputError: () => undefined })
     .exitOverride();
   for (const o of globalOptions()) program.addOption(o);
   const invoked = invokedCommand(argv);
@@ -109,6 +115,24 @@ Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 etcd unreachable, 5 
 6 malformed record (--strict), 7 wait timed out, 8 unreachable nodes, 130 cancelled.`,
   );
   return program;
+}
+
+/**
+ * The options of a command and its parents, given anywhere: where one is given twice, the one nearest the
+ * command wins (`micro-reg --prefix /a/ list --prefix /b/` reads /b/). commander's optsWithGlobals lets
+ * the program's win, and would let a command's default (`--no-color` defaults `color` to true) hide a
+ * value the program was given.
+ */
+function mergedOptions(cmd: Command): GlobalOptions {
+  const chain: Command[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) chain.unshift(c);
+  const out: Record<string, unknown> = {};
+  for (const c of chain) {
+    for (const [key, value] of Object.entries(c.opts())) {
+      if (c.getOptionValueSource(key) !== 'default' || !(key in out)) out[key] = value;
+    }
+  }
+  return out as GlobalOptions;
 }
 
 /** `-o json` decides the error format too; commander may fail before it has parsed it. */
@@ -151,30 +175,64 @@ function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): 
   return exitCode;
 }
 
+/**
+ * Options but no command (`micro-reg --timeout list`): commander took the command as an option's value
+ * and would print the help with exit 0, hiding the mistake. Say what happened instead.
+ */
+function noCommand(program: Command, argv: readonly string[]): UsageError {
+  const consumed = commandTakenAsValue(program, argv);
+  if (consumed) return new UsageError(`no command given: ${consumed.what}`, consumed.hint);
+  return new UsageError('no command given', 'see micro-reg --help');
+}
+
+/** A command name right after an option that takes a value: commander took it as that value. */
+function commandTakenAsValue(program: Command, argv: readonly string[]): { what: string; hint: string } | undefined {
+  const names = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+  const i = argv.findIndex((a) => names.has(a));
+  if (i <= 0 || !argv[i - 1]!.startsWith('-')) return undefined;
+  const option = argv[i - 1]!;
+  return { what: `"${argv[i]}" was taken as the value of ${option}`, hint: `give ${option} a value, e.g. micro-reg ${option} VALUE ${argv[i]}` };
+}
+
 /** Runs micro-reg with the given arguments and returns its exit code. Never calls process.exit. */
 export async function main(argv: readonly string[], io: IO = processIO()): Promise<number> {
   const debug = argv.includes('--debug');
+  let commandRan = false;
   const run: Runner =
     (body) =>
     async (...args) => {
+      commandRan = true;
       const cmd = args[args.length - 1] as Command;
       const { CommandContext } = await import('./context.js');
-      const ctx = new CommandContext(io, cmd.optsWithGlobals<GlobalOptions>());
+      const ctx = new CommandContext(io, mergedOptions(cmd));
       try {
+        await ctx.readSecrets();
         await body(ctx, ...(args.slice(0, -1) as never));
       } finally {
         ctx.close();
       }
     };
+  const helpWithoutCommand: HelpBuffer = { text: '' };
+  let program: Command | undefined;
   try {
-    const program = await buildProgram(io, run, argv);
+    program = await buildProgram(io, run, argv, helpWithoutCommand);
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.ok;
   } catch (err) {
+    if (err instanceof CommanderError && err.code === 'commander.help' && err.exitCode !== 0 && !commandRan) {
+      // `micro-reg` alone shows the help; options without a command are a mistake to point out.
+      if (argv.length > 0) return report(noCommand(program!, argv), io, argv, debug);
+      io.stderr.write(helpWithoutCommand.text);
+      return ExitCode.ok;
+    }
     if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')) {
       return ExitCode.ok;
     }
     if (err instanceof CommanderError && err.code === 'commander.executeSubCommandAsync') return err.exitCode;
+    if (err instanceof CommanderError && err.code === 'commander.unknownCommand') {
+      const consumed = program && commandTakenAsValue(program, argv);
+      if (consumed) return report(new UsageError(`${err.message.replace(/^error: /, '').replace(/\.?\s*$/, '')}: ${consumed.what}`, consumed.hint), io, argv, debug);
+    }
     return report(err, io, argv, debug);
   }
 }

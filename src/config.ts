@@ -31,6 +31,8 @@ export interface GlobalFlags {
   endpoints?: string;
   user?: string;
   password?: string;
+  /** --password-stdin: the caller reads standard input and passes the password in `Secrets`. */
+  passwordStdin?: boolean;
   cacert?: string;
   cert?: string;
   key?: string;
@@ -45,7 +47,16 @@ export interface GlobalFlags {
 export type Env = Record<string, string | undefined>;
 
 /** One named context of the config file: what it sets when neither a flag nor the environment does. */
-export type ContextSettings = Omit<GlobalFlags, 'endpoints' | 'strict'> & { endpoints?: string[] };
+export type ContextSettings = Omit<GlobalFlags, 'endpoints' | 'strict' | 'passwordStdin'> & { endpoints?: string[] };
+
+/** Secrets read from outside the flags and the environment (config stays pure: the caller reads them). */
+export interface Secrets {
+  /** What --password-stdin read, one trailing newline trimmed. */
+  stdinPassword?: string;
+}
+
+/** Requests longer than this are refused: Node's timers cannot wait longer than ~24.8 days, and no etcd request should. */
+export const maxTimeoutMs = 24 * 3_600_000;
 
 export const defaultEndpoint = '127.0.0.1:2379';
 export const defaultTimeout = '5s';
@@ -74,7 +85,16 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v;
 }
 
+/** The endpoint as it may be shown: user and password in it replaced by "***". */
+function redactEndpoint(raw: string): string {
+  return raw.replace(/^((?:[a-zA-Z][a-zA-Z0-9+.-]*:\/\/)?)[^/]*@/, '$1***@');
+}
+
 function parseEndpoint(raw: string): { address: string; tls: boolean | undefined } {
+  if (raw.includes('@')) {
+    // Never echo it: what precedes "@" is usually user:password.
+    throw new UsageError(`invalid endpoint "${redactEndpoint(raw)}": a user or password does not go in the address`, 'use --user user (with --password-stdin, --password or ETCD_PASSWORD)');
+  }
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/.exec(raw);
   let tls: boolean | undefined;
   let rest = raw;
@@ -86,7 +106,8 @@ function parseEndpoint(raw: string): { address: string; tls: boolean | undefined
     tls = scheme === 'https';
     rest = m[2]!.replace(/\/+$/, '');
   }
-  if (rest === '' || rest.includes('/') || /\s/.test(rest)) throw new UsageError(`invalid endpoint "${raw}": expected host:port`);
+  // A leading "-" is no host name; it is an option that took the place of the value (`--endpoints -o json`).
+  if (rest === '' || rest.includes('/') || /\s/.test(rest) || rest.startsWith('-')) throw new UsageError(`invalid endpoint "${raw}": expected host:port`);
   // go-micro adds etcd's client port to a bare host.
   const bracketed = /^\[[^\]]+\](:\d+)?$/.exec(rest);
   const hasPort = bracketed ? bracketed[1] !== undefined : /^[^:]+:\d+$/.test(rest);
@@ -103,7 +124,15 @@ function envBoolean(v: string | undefined): boolean | undefined {
   return ['1', 'true'].includes(v.trim().toLowerCase());
 }
 
-export function resolveConnection(flags: GlobalFlags, env: Env, context: ContextSettings = {}): ConnectionConfig {
+/** --password and --password-stdin are two ways to say one thing: refused together, before stdin is read. */
+export function checkPasswordFlags(flags: GlobalFlags, env: Env): void {
+  if (!flags.passwordStdin) return;
+  if (flags.password !== undefined) throw new UsageError('--password and --password-stdin cannot be used together', 'pass the password one way');
+  if ((nonEmpty(flags.user) ?? nonEmpty(env.ETCDCTL_USER) ?? nonEmpty(env.ETCD_USERNAME)) === undefined) throw new UsageError('--password-stdin needs --user');
+}
+
+export function resolveConnection(flags: GlobalFlags, env: Env, context: ContextSettings = {}, secrets: Secrets = {}): ConnectionConfig {
+  checkPasswordFlags(flags, env);
   const contextEndpoints = context.endpoints && context.endpoints.length > 0 ? context.endpoints.join(',') : undefined;
   const endpointList =
     nonEmpty(flags.endpoints) ?? nonEmpty(env.MICRO_REGISTRY_ADDRESS) ?? nonEmpty(env.ETCDCTL_ENDPOINTS) ?? contextEndpoints ?? defaultEndpoint;
@@ -126,9 +155,11 @@ export function resolveConnection(flags: GlobalFlags, env: Env, context: Context
   }
   // The context's password belongs to the context's user: never send it for a user named elsewhere.
   const contextPassword = username !== undefined && username === context.user ? context.password : undefined;
-  password = flags.password ?? password ?? env.ETCD_PASSWORD ?? env.ETCDCTL_PASSWORD ?? contextPassword;
+  const flagPassword = flags.passwordStdin ? secrets.stdinPassword : flags.password;
+  if (flags.passwordStdin && flagPassword === undefined) throw new UsageError('--password-stdin: no password was read from standard input');
+  password = flagPassword ?? password ?? env.ETCD_PASSWORD ?? env.ETCDCTL_PASSWORD ?? contextPassword;
   if (username === '') throw new UsageError('invalid --user: the user name is empty');
-  if (username === undefined && flags.password !== undefined) throw new UsageError('--password needs --user');
+  if (username === undefined && flagPassword !== undefined) throw new UsageError(`${flags.passwordStdin ? '--password-stdin' : '--password'} needs --user`);
   if (username !== undefined && password === undefined) {
     throw new UsageError(`no password for user "${username}"`, 'pass --user user:password, --password, or set ETCD_PASSWORD');
   }
@@ -145,13 +176,17 @@ export function resolveConnection(flags: GlobalFlags, env: Env, context: Context
   const tls = schemes.has(true) || cacert !== undefined || cert !== undefined || insecureSkipVerify;
   if (tls && schemes.has(false)) throw new UsageError('TLS options were given but the endpoints are http://', 'use https:// endpoints or drop the TLS options');
 
+  // Name where a bad value came from: the flag, or the variable when no flag was given.
+  const timeoutSource = flags.timeout !== undefined ? '--timeout' : nonEmpty(env.MICRO_REG_TIMEOUT) !== undefined ? 'MICRO_REG_TIMEOUT' : nonEmpty(context.timeout) !== undefined ? 'the context\'s timeout' : '--timeout';
+  const timeoutText = flags.timeout ?? nonEmpty(env.MICRO_REG_TIMEOUT) ?? nonEmpty(context.timeout) ?? defaultTimeout;
   const config: ConnectionConfig = {
     endpoints: parsed.map((p) => p.address),
     tls,
     insecureSkipVerify,
-    timeoutMs: parseDuration(flags.timeout ?? nonEmpty(env.MICRO_REG_TIMEOUT) ?? nonEmpty(context.timeout) ?? defaultTimeout, '--timeout'),
+    timeoutMs: parseDuration(timeoutText, timeoutSource),
   };
-  if (config.timeoutMs <= 0) throw new UsageError('invalid --timeout: it must be more than 0');
+  if (config.timeoutMs <= 0) throw new UsageError(`invalid ${timeoutSource}: it must be more than 0`);
+  if (config.timeoutMs > maxTimeoutMs) throw new UsageError(`invalid ${timeoutSource} "${timeoutText}": at most 24h`);
   if (username !== undefined) config.username = username;
   if (password !== undefined) config.password = password;
   if (cacert !== undefined) config.cacert = cacert;
@@ -160,16 +195,17 @@ export function resolveConnection(flags: GlobalFlags, env: Env, context: Context
   return config;
 }
 
-export function resolveRegistryConfig(flags: GlobalFlags, env: Env, context: ContextSettings = {}): RegistryConfig {
+export function resolveRegistryConfig(flags: GlobalFlags, env: Env, context: ContextSettings = {}, secrets: Secrets = {}): RegistryConfig {
   const layout = (flags.layout ?? nonEmpty(env.MICRO_REG_LAYOUT) ?? nonEmpty(context.layout) ?? 'micro') as LayoutOption;
   if (!layoutOptions.includes(layout)) {
-    throw new UsageError(`invalid --layout "${layout}": expected one of ${layoutOptions.join(', ')}`);
+    const source = flags.layout !== undefined ? '--layout' : nonEmpty(env.MICRO_REG_LAYOUT) !== undefined ? 'MICRO_REG_LAYOUT' : "the context's layout";
+    throw new UsageError(`invalid ${source} "${layout}": expected one of ${layoutOptions.join(', ')}`);
   }
   if (layout === 'auto' && flags.prefix !== undefined) {
     throw new UsageError('--prefix needs an explicit --layout', 'auto detection looks at the standard prefixes only');
   }
   const config: RegistryConfig = {
-    connection: resolveConnection(flags, env, context),
+    connection: resolveConnection(flags, env, context, secrets),
     layout,
     strict: flags.strict ?? false,
   };

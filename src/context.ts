@@ -1,11 +1,11 @@
 // What a command receives: its IO, the global options, and a registry client made on first use
 // (so `--help` and usage errors never load gRPC).
 import { Chalk, type ChalkInstance } from 'chalk';
-import { type GlobalFlags, type RegistryConfig, resolveRegistryConfig } from './config.js';
+import { type GlobalFlags, type RegistryConfig, type Secrets, checkPasswordFlags, resolveRegistryConfig } from './config.js';
 import { loadConfigFile } from './config-file.js';
 import { selectContext } from './contexts.js';
 import { MalformedRecordError, UsageError } from './errors.js';
-import { type IO, colourEnabled } from './io.js';
+import { type IO, colourEnabled, readToEnd } from './io.js';
 import type { Registry } from './registry/registry.js';
 import type { MalformedRecord } from './registry/model.js';
 import type { Style } from './render/table.js';
@@ -21,6 +21,8 @@ export interface GlobalOptions extends GlobalFlags {
   debug?: boolean;
 }
 
+const maxPasswordBytes = 64 * 1024;
+
 export class CommandContext {
   readonly output: OutputFormat;
   readonly paintOut: ChalkInstance;
@@ -28,6 +30,7 @@ export class CommandContext {
   private registryPromise: Promise<Registry> | undefined;
   private cachedConfig: RegistryConfig | undefined;
   private closers: (() => void)[] = [];
+  private secrets: Secrets = {};
 
   constructor(
     readonly io: IO,
@@ -46,9 +49,24 @@ export class CommandContext {
       const loaded = loadConfigFile(this.io.env);
       if (loaded.warning !== undefined) this.warn(loaded.warning);
       const selected = selectContext(loaded.file, this.flags.context, this.io.env, loaded.path);
-      this.cachedConfig = resolveRegistryConfig(this.flags, this.io.env, selected?.settings);
+      this.cachedConfig = resolveRegistryConfig(this.flags, this.io.env, selected?.settings, this.secrets);
     }
     return this.cachedConfig;
+  }
+
+  /**
+   * Reads what must come from outside before the configuration is resolved: with --password-stdin, the
+   * password (all of standard input, one trailing newline trimmed, as `docker login --password-stdin`).
+   */
+  async readSecrets(): Promise<void> {
+    if (!this.flags.passwordStdin) return;
+    // A usage error must not wait for input first.
+    checkPasswordFlags(this.flags, this.io.env);
+    const text = await readToEnd(this.io.stdin, maxPasswordBytes);
+    if (text === undefined) throw new UsageError(`--password-stdin: standard input holds more than ${maxPasswordBytes / 1024} KiB; expected one password`);
+    const password = text.replace(/\r?\n$/, '');
+    if (password === '') throw new UsageError('--password-stdin: standard input is empty', 'pipe the password in, e.g. printf %s "$ETCD_PW" | micro-reg --user root --password-stdin list');
+    this.secrets = { stdinPassword: password };
   }
 
   /** The registry for this invocation; etcd3 is imported on first use only. */

@@ -48,6 +48,34 @@ export function processIO(): IO {
   };
 }
 
+/**
+ * Everything on a stream up to its end, as UTF-8; undefined when it holds more than `maxBytes` (reading
+ * stops there). For small inputs such as a password.
+ */
+export function readToEnd(stream: Readable, maxBytes: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (value: string | undefined): void => {
+      stream.off('data', onData).off('end', onEnd).off('error', onError);
+      stream.pause();
+      resolve(value);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += b.length;
+      if (size > maxBytes) return done(undefined);
+      chunks.push(b);
+    };
+    const onEnd = (): void => done(Buffer.concat(chunks).toString('utf8'));
+    const onError = (e: Error): void => {
+      stream.off('data', onData).off('end', onEnd).off('error', onError);
+      reject(e);
+    };
+    stream.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}
+
 const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /**

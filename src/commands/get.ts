@@ -1,6 +1,6 @@
 // `micro-reg get <service>`: every version, node (with lease TTL) and endpoint of one service.
 import { Command } from 'commander';
-import { MalformedRecordError, NotFoundError } from '../errors.js';
+import { MalformedRecordError, NotFoundError, UnavailableError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { groupServices } from '../registry/codec.js';
 import { keySegment } from '../registry/keys.js';
@@ -39,7 +39,14 @@ export function getCommand(run: Runner): Command {
             throw new NotFoundError(`service ${service} not found`, similar.length > 0 ? `did you mean ${similar.join(', ')}?` : 'run micro-reg list to see what is registered');
           }
           ctx.reportMalformed(result.malformed);
-          const services = groupServices(records, await registry.leaseTtls(records));
+          // The records are read; TTLs are extra. Lease lookups need the cluster's leader, reads do not: without
+          // one (an election, a frozen leader) show the nodes with their TTL unknown rather than nothing.
+          const ttls = await registry.leaseTtls(records).catch((e: unknown) => {
+            if (!(e instanceof UnavailableError)) throw e;
+            ctx.warn(`lease TTLs unknown: ${e.message}`);
+            return new Map<string, number>();
+          });
+          const services = groupServices(records, ttls);
           stop();
           if (ctx.output === 'json') ctx.io.stdout.write(renderServicesJson(services, ctx.io.stdoutIsTTY));
           else ctx.io.stdout.write(renderServiceDetail(services, ctx.style()));

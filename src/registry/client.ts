@@ -1,11 +1,13 @@
 // The only module that talks to etcd's v3 API (and the only importer of etcd3). Every call has a
 // deadline, pages through large ranges, and turns etcd3's errors into CliErrors in one function.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Etcd3Module from 'etcd3';
 import type { ConnectionConfig } from '../config.js';
 import { AuthError, CliError, UnavailableError, UsageError } from '../errors.js';
 import type { RawKeyValue } from './codec.js';
+import { failover, hedgeDelay, memberOrder } from './failover.js';
 import { prefixRangeEnd } from './keys.js';
 
 /** Keys in the first range request; later pages are sized from the values seen so far. */
@@ -25,6 +27,19 @@ export interface RangeResult {
 export interface PutResult {
   revision: string;
 }
+
+/** How call() may treat a request. */
+export interface CallOptions {
+  /** A read: safe to send to a second member while the first is silent (see failover.ts). */
+  idempotent?: boolean;
+}
+
+/** The member and deadline of the request attempt in progress, for the `etcd` getter and the call options. */
+interface Attempt {
+  etcd: Etcd3Module.Etcd3;
+  deadline: number;
+}
+
 
 /** Which etcd endpoints we talk to, for messages. */
 function describeEndpoints(config: ConnectionConfig): string {
@@ -104,18 +119,48 @@ function firstLine(message: string): string {
   return cause?.[1] || line;
 }
 
+/** etcd's answers while a cluster has no leader (elections, lost quorum): worth asking again before the deadline. */
+function isTransientClusterError(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /leader changed|no leader|not capable|too many requests|request timed out/i.test(message);
+}
+
 function noopPolicy(): Etcd3Module.IOptions['faultHandling'] extends Partial<{ global: infer P }> | undefined ? P : never {
   return (requireFromEtcd3('cockatiel') as typeof import('cockatiel')).noop;
 }
 
+/**
+ * Closes an etcd3 client's gRPC channels at once. etcd3 itself (Host.resetAllServices) leaves a channel
+ * that is still connecting open for up to 1 s, which kept a one-shot run alive 1 s after its answer when
+ * a member was frozen. Reaches into etcd3 1.1.2's pool; if that shape changes, close() still works, slower.
+ */
+function closeNow(client: Etcd3Module.Etcd3): void {
+  type Service = { close(): void } | undefined;
+  const pool = (client as unknown as { pool?: { hosts?: { cachedServices?: Record<string, Service> }[] } }).pool;
+  for (const host of pool?.hosts ?? []) {
+    for (const service of Object.values(host.cachedServices ?? {})) service?.close();
+  }
+  client.close();
+}
+
 export class EtcdClient {
-  readonly etcd: Etcd3Module.Etcd3;
+  /** Every endpoint in one etcd3 client: for streams (watch, keepalive), which etcd3 moves between hosts itself. */
+  private readonly pooled: Etcd3Module.Etcd3;
+  /**
+   * One etcd3 client per endpoint, in the order given. etcd3 picks a random host per request, so
+   * retrying through the pooled client may ask a dead member again; call() picks the member itself.
+   */
+  private readonly members: Etcd3Module.Etcd3[];
+  /** The member that answered last: the next request of this run asks it first. */
+  private preferred = 0;
+  private readonly attempt = new AsyncLocalStorage<Attempt>();
 
   constructor(readonly config: ConnectionConfig) {
-    const options: Etcd3Module.IOptions = {
-      hosts: config.endpoints.map((e) => (config.tls ? `https://${e}` : e)),
-      // Every unary request carries a gRPC deadline; streams (watch, keepalive) manage their own life.
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + config.timeoutMs }),
+    const options = (hosts: string[]): Etcd3Module.IOptions => ({
+      hosts: hosts.map((e) => (config.tls ? `https://${e}` : e)),
+      // Every unary request carries a gRPC deadline, the one call() set for the whole request (fail-over
+      // included); streams (watch, keepalive) manage their own life.
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: this.attempt.getStore()?.deadline ?? Date.now() + config.timeoutMs }),
       grpcOptions: {
         'grpc.max_receive_message_length': 256 * 1024 * 1024,
         // Notice a silently dead connection within ~15 s.
@@ -127,52 +172,90 @@ export class EtcdClient {
         'grpc.max_reconnect_backoff_ms': 1000,
       },
       // etcd3's default retries and circuit breakers multiply the deadline; micro-reg wants one bounded
-      // attempt per host, so fail-over stays with the host loop below.
+      // attempt per member, so fail-over stays with call().
       faultHandling: { host: () => noopPolicy(), global: noopPolicy() },
+    });
+    const withCredentials = (o: Etcd3Module.IOptions): Etcd3Module.IOptions => {
+      if (config.username !== undefined) {
+        o.auth = { username: config.username, password: config.password ?? '' };
+      }
+      if (config.cacert !== undefined || config.cert !== undefined) {
+        o.credentials = {
+          rootCertificate: config.cacert !== undefined ? readFile(config.cacert, '--cacert') : (undefined as unknown as Buffer),
+        };
+        if (config.cert !== undefined) o.credentials.certChain = readFile(config.cert, '--cert');
+        if (config.key !== undefined) o.credentials.privateKey = readFile(config.key, '--key');
+      }
+      return o;
     };
-    if (config.username !== undefined) {
-      options.auth = { username: config.username, password: config.password ?? '' };
-    }
-    if (config.cacert !== undefined || config.cert !== undefined) {
-      options.credentials = {
-        rootCertificate: config.cacert !== undefined ? readFile(config.cacert, '--cacert') : (undefined as unknown as Buffer),
-      };
-      if (config.cert !== undefined) options.credentials.certChain = readFile(config.cert, '--cert');
-      if (config.key !== undefined) options.credentials.privateKey = readFile(config.key, '--key');
-    }
-    this.etcd = withSkipVerify(config.insecureSkipVerify, () => new etcd3.Etcd3(options));
+    this.pooled = withSkipVerify(config.insecureSkipVerify, () => new etcd3.Etcd3(withCredentials(options(config.endpoints))));
+    this.members =
+      config.endpoints.length === 1
+        ? [this.pooled]
+        : config.endpoints.map((e) => withSkipVerify(config.insecureSkipVerify, () => new etcd3.Etcd3(withCredentials(options([e])))));
   }
 
   /**
-   * Runs one request with a hard deadline (gRPC's own can miss, e.g. while authenticating) and the
-   * error mapping. With several endpoints, a request that fails for want of an answer is tried once
-   * on each of the others, as etcdctl does.
+   * The etcd3 client to make a request with: inside call(), the member chosen for this attempt (so the
+   * `() => this.etcd.kv.…` functions given to call() go where call() sends them); elsewhere the pooled one.
    */
-  async call<T>(fn: () => Promise<T>): Promise<T> {
-    let lastError: unknown;
-    const attempts = this.config.endpoints.length;
-    for (let i = 0; i < attempts; i++) {
-      try {
-        return await this.withDeadline(fn());
-      } catch (e) {
-        lastError = mapEtcdError(e, this.config);
-        if (!(lastError instanceof UnavailableError)) throw lastError;
-      }
-    }
-    throw lastError;
+  get etcd(): Etcd3Module.Etcd3 {
+    return this.attempt.getStore()?.etcd ?? this.pooled;
   }
 
-  private withDeadline<T>(promise: Promise<T>): Promise<T> {
-    const ms = this.config.timeoutMs + 250;
+  /**
+   * Runs one request with the error mapping and one deadline (--timeout) for the whole request. With
+   * several endpoints, a member that does not answer (down, refusing, frozen) hands the request to the
+   * next: at once when it fails, and for reads (`idempotent`) also when it stays silent (failover.ts).
+   * Writes go to the next member only after the previous one failed, and only before the deadline.
+   */
+  async call<T>(fn: () => Promise<T>, opts: CallOptions = {}): Promise<T> {
+    const deadline = Date.now() + this.config.timeoutMs;
+    for (let round = 1; ; round++) {
+      const order = memberOrder(this.preferred, this.members.length);
+      let transient = false;
+      try {
+        const { value, member } = await failover(
+          (i, settled) => this.attempt.run({ etcd: this.members[order[i]!]!, deadline }, () => this.withDeadline(fn(), deadline, settled)),
+          {
+            members: order.length,
+            deadline,
+            hedgeAfterMs: opts.idempotent ? hedgeDelay(this.config.timeoutMs, order.length) : undefined,
+            unanswered: (e) => {
+              transient ||= isTransientClusterError(e);
+              return mapEtcdError(e, this.config) instanceof UnavailableError;
+            },
+          },
+        );
+        this.preferred = order[member]!;
+        return value;
+      } catch (e) {
+        // A cluster between leaders says so at once ("leader changed", "no leader"): ask again shortly,
+        // within the same deadline. A member that is down (refused) fails the request straight away.
+        const pause = Math.min(500, 100 * round);
+        if (!transient || Date.now() + pause >= deadline) throw mapEtcdError(e, this.config);
+        await new Promise((r) => setTimeout(r, pause));
+      }
+    }
+  }
+
+  /** gRPC's own deadline can miss (e.g. while authenticating): a timer just after it ends the attempt for sure. */
+  private withDeadline<T>(promise: Promise<T>, deadline: number, settled: AbortSignal): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new UnavailableError(`etcd at ${describeEndpoints(this.config)} did not answer within ${this.config.timeoutMs} ms`, 'check that etcd is running and reachable, or raise --timeout')),
-        ms,
+        Math.max(0, deadline - Date.now()) + 250,
       );
     });
+    // Another member answered: this attempt's timer must not hold the process open.
+    const stop = (): void => clearTimeout(timer);
+    settled.addEventListener('abort', stop, { once: true });
     promise.catch(() => undefined);
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([promise, timeout]).finally(() => {
+      stop();
+      settled.removeEventListener('abort', stop);
+    });
   }
 
   /**
@@ -185,9 +268,11 @@ export class EtcdClient {
     const end = prefixRangeEnd(Buffer.from(prefix));
     let revision: string | undefined;
     const fetch = (from: Buffer, limit: number): Promise<Etcd3Module.IRangeResponse> => {
-      const req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit, keys_only: opts.keysOnly ?? false };
+      // Serializable, as go-micro reads: any live member answers from its own state, so a cluster that is
+      // electing a leader or has lost quorum can still be read. The revision pins every page to one snapshot.
+      const req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit, keys_only: opts.keysOnly ?? false, serializable: true };
       if (revision !== undefined) req.revision = revision;
-      const p = this.call(() => this.etcd.kv.range(req));
+      const p = this.call(() => this.etcd.kv.range(req), { idempotent: true });
       p.catch(() => undefined); // awaited below; never an unhandled rejection while a page is decoded
       return p;
     };
@@ -212,13 +297,13 @@ export class EtcdClient {
 
   /** How many keys a prefix holds, without reading them. */
   async countPrefix(prefix: string): Promise<number> {
-    const res = await this.call(() => this.etcd.kv.range({ key: Buffer.from(prefix), range_end: prefixRangeEnd(Buffer.from(prefix)), count_only: true }));
+    const res = await this.call(() => this.etcd.kv.range({ key: Buffer.from(prefix), range_end: prefixRangeEnd(Buffer.from(prefix)), count_only: true, serializable: true }), { idempotent: true });
     return Number(res.count);
   }
 
   /** Seconds left on a lease; -1 when the lease no longer exists. */
   async leaseTtl(lease: string): Promise<number> {
-    const res = await this.call(() => this.etcd.leaseClient.leaseTimeToLive({ ID: lease }));
+    const res = await this.call(() => this.etcd.leaseClient.leaseTimeToLive({ ID: lease }), { idempotent: true });
     return Number(res.TTL);
   }
 
@@ -252,7 +337,7 @@ export class EtcdClient {
   }
 
   close(): void {
-    this.etcd.close();
+    for (const member of new Set([this.pooled, ...this.members])) closeNow(member);
   }
 
   // ---- register / deregister (issue 3): lease renewal, atomic writes, per-key conditional deletes ----
@@ -390,7 +475,7 @@ export class EtcdClient {
         .catch((error: unknown) => fail({ kind: 'lost', error }));
     });
     try {
-      await this.withDeadline(created);
+      await this.withDeadline(created, Date.now() + this.config.timeoutMs, new AbortController().signal);
     } catch (e) {
       abandoned = true;
       stream?.cancel();

@@ -46,6 +46,14 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
+/**
+ * Sets a map entry as an own property: plain assignment of "__proto__" (a legal JSON key, kept by Go)
+ * would change the object's prototype and lose the entry.
+ */
+function setEntry(map: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function metadata(v: unknown, where: Where): Metadata {
   if (v === undefined || v === null) return null;
   if (Array.isArray(v)) {
@@ -290,7 +298,7 @@ export const layoutFieldOrder: Record<Layout, FieldOrder> = {
 function sortedMetadata(m: Metadata): Metadata {
   if (m === null) return null;
   const out: Record<string, string> = {};
-  for (const k of Object.keys(m).sort()) out[k] = m[k]!;
+  for (const k of Object.keys(m).sort()) setEntry(out, k, m[k]!);
   return out;
 }
 

@@ -89,7 +89,8 @@ export type KeyClass = { kind: 'node'; parsed: ParsedKey } | { kind: 'foreign' }
 /**
  * Splits a key under the space's prefix into its segments. `micro` and `domain` share a prefix and
  * tell their keys apart by depth: a `domain` key seen by `micro` (one segment more), or a `micro` key
- * seen by `domain`, is `foreign`, not this layout's business. Any other depth is a bad key.
+ * seen by `domain`, is `foreign`, not this layout's business, as is a key of another domain. Any other
+ * depth is a bad key.
  */
 export function classifyKey(space: KeySpace, key: string): KeyClass {
   if (!key.startsWith(space.prefix)) return { kind: 'foreign' };
@@ -103,6 +104,10 @@ export function classifyKey(space: KeySpace, key: string): KeyClass {
   }
   if (space.layout === 'domain') {
     const [domain, service, node] = parts as [string, string, string];
+    // A space of one domain owns that domain's keys only; another domain's keys are foreign even when
+    // they reach the codec (a wider read, a watch of the whole prefix).
+    const own = space.domain ?? defaultDomain;
+    if (own !== wildcardDomain && domain !== own.replaceAll('/', '-')) return { kind: 'foreign' };
     return { kind: 'node', parsed: { domain, service, node } };
   }
   const [service, node] = parts as [string, string];

@@ -7,6 +7,7 @@ import * as https from 'node:https';
 import type { ConnectionConfig } from '../config.js';
 import { AuthError, CliError, ExitCode, UnavailableError, UsageError } from '../errors.js';
 import type { RawKeyValue } from './codec.js';
+import { failover, hedgeDelay, memberOrder } from './failover.js';
 
 /** A node of the v2 store: a key with a value, or a directory with child nodes. */
 export interface V2Node {
@@ -228,6 +229,12 @@ interface RequestOptions {
   longPollMs?: number | undefined;
 }
 
+/** One attempt of a request on one member: the request's deadline, and the signal that it is settled. */
+interface AttemptOptions extends RequestOptions {
+  deadline: number;
+  settled: AbortSignal;
+}
+
 /** Marks the end of a long poll that saw nothing. */
 class LongPollIdle extends Error {}
 
@@ -243,6 +250,8 @@ export class V2Client {
   private readonly agent: http.Agent;
   private readonly authHeader: string | undefined;
   private readonly where: string;
+  /** The endpoint that answered last: the next request of this run asks it first. */
+  private preferred = 0;
 
   constructor(readonly config: ConnectionConfig) {
     this.where = config.endpoints.join(',');
@@ -268,14 +277,19 @@ export class V2Client {
   }
 
   /**
-   * One request, tried on each endpoint in turn while the failure means "no answer" (as the v3 client
-   * does); HTTP-level answers, errors included, come back as they are.
+   * One request with one deadline (--timeout) however many members it tries, as the v3 client does
+   * (failover.ts): the next endpoint is asked when one fails for want of an answer, and for plain reads
+   * also when one stays silent. HTTP-level answers, errors included, come back as they are.
    */
   private async send(spec: RequestSpec, opts: RequestOptions = {}): Promise<V2Answer> {
-    let lastError: unknown;
-    for (const endpoint of this.config.endpoints) {
-      try {
-        const answer = parseAnswer(await this.sendTo(endpoint, spec, opts));
+    const deadline = Date.now() + this.config.timeoutMs;
+    const endpoints = this.config.endpoints;
+    const order = memberOrder(this.preferred, endpoints.length);
+    const plainRead = spec.method === 'GET' && opts.longPollMs === undefined && opts.signal === undefined;
+    const { value, member } = await failover(
+      async (i, settled) => {
+        const endpoint = endpoints[order[i]!]!;
+        const answer = parseAnswer(await this.sendTo(endpoint, spec, { ...opts, deadline, settled }));
         if (answer.kind === 'unauthorized') {
           throw new AuthError(`etcd at ${endpoint} refused the request: ${answer.message}`, this.config.username === undefined ? 'pass --user user:password' : 'check --user / --password');
         }
@@ -283,17 +297,20 @@ export class V2Client {
           throw new UnavailableError(`etcd at ${endpoint} serves TLS`, 'use https:// endpoints (or --cacert)');
         }
         return answer;
-      } catch (e) {
-        if (e instanceof LongPollIdle) throw e;
-        if (opts.signal?.aborted) throw opts.signal.reason;
-        lastError = e;
-        if (!(e instanceof UnavailableError) || e instanceof V2NotServedError) throw e;
-      }
-    }
-    throw lastError;
+      },
+      {
+        members: order.length,
+        deadline,
+        hedgeAfterMs: plainRead ? hedgeDelay(this.config.timeoutMs, order.length) : undefined,
+        // A long poll's end, a cancelled watch and "no v2 API here" are answers, not silence.
+        unanswered: (e) => e instanceof UnavailableError && !(e instanceof V2NotServedError) && !opts.signal?.aborted,
+      },
+    );
+    this.preferred = order[member]!;
+    return value;
   }
 
-  private sendTo(endpoint: string, spec: RequestSpec, opts: RequestOptions): Promise<HttpAnswer> {
+  private sendTo(endpoint: string, spec: RequestSpec, opts: AttemptOptions): Promise<HttpAnswer> {
     const url = new URL(`${this.base(endpoint)}${keyPath(spec.key)}${queryString(spec.query ?? {})}`);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.authHeader) headers.authorization = this.authHeader;
@@ -303,19 +320,22 @@ export class V2Client {
     }
     const timeoutMs = this.config.timeoutMs;
     return new Promise<HttpAnswer>((resolve, reject) => {
-      let settled = false;
+      let done = false;
       let phaseTimer: NodeJS.Timeout | undefined;
       const finish = (err: unknown, answer?: HttpAnswer): void => {
-        if (settled) return;
-        settled = true;
+        if (done) return;
+        done = true;
         clearTimeout(phaseTimer);
         opts.signal?.removeEventListener('abort', onAbort);
+        opts.settled.removeEventListener('abort', onSettled);
         if (err !== undefined) {
           req.destroy();
           reject(err);
         } else resolve(answer!);
       };
       const onAbort = (): void => finish(opts.signal!.reason);
+      // Another member answered first: drop this request.
+      const onSettled = (): void => finish(new UnavailableError(`request to ${endpoint} superseded`));
       const transport = this.config.tls ? https : http;
       const req = transport.request(url, { method: spec.method, headers, agent: this.agent }, (res) => {
         if (opts.longPollMs !== undefined) {
@@ -339,9 +359,10 @@ export class V2Client {
       });
       phaseTimer = setTimeout(
         () => finish(new UnavailableError(`etcd at ${endpoint} did not answer within ${timeoutMs} ms`, 'check that etcd is running and reachable, or raise --timeout')),
-        timeoutMs,
+        Math.max(0, opts.deadline - Date.now()),
       );
       req.on('error', (e) => finish(this.connectionError(endpoint, e)));
+      opts.settled.addEventListener('abort', onSettled, { once: true });
       if (opts.signal) {
         if (opts.signal.aborted) return finish(opts.signal.reason);
         opts.signal.addEventListener('abort', onAbort, { once: true });

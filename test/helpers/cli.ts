@@ -16,7 +16,9 @@ export class TestIO implements IO {
   stderrIsTTY: boolean;
   stdinIsTTY = false;
   env: Env;
-  constructor(opts: { tty?: boolean; env?: Env; columns?: number } = {}) {
+  constructor(opts: CliOptions = {}) {
+    // Given input is all there is: the stream ends after it, as a pipe does.
+    if (opts.stdin !== undefined) this.stdin.end(opts.stdin);
     this.stdoutIsTTY = opts.tty ?? false;
     this.stderrIsTTY = opts.tty ?? false;
     this.env = opts.env ?? {};
@@ -28,13 +30,21 @@ export class TestIO implements IO {
   }
 }
 
+export interface CliOptions {
+  tty?: boolean;
+  env?: Env;
+  columns?: number;
+  /** Standard input, ended after it; without it stdin stays open and empty. */
+  stdin?: string;
+}
+
 export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-export async function runCli(args: string[], opts: { tty?: boolean; env?: Env; columns?: number } = {}): Promise<CliResult> {
+export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const io = new TestIO(opts);
   const code = await main(args, io);
   return { code, stdout: io.out, stderr: io.err };

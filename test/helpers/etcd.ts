@@ -23,6 +23,10 @@ export interface EtcdOptions {
   dataDir?: string;
   clientPort?: number;
   peerPort?: number;
+  /** Cluster members: this member's name and the whole initial cluster ("m0=http://…,m1=…"). */
+  name?: string;
+  initialCluster?: string;
+  clusterToken?: string;
 }
 
 export interface EtcdServer {
@@ -40,6 +44,10 @@ export interface EtcdServer {
   kill(): Promise<void>;
   /** Start again on the same ports and data dir. */
   restart(): Promise<EtcdServer>;
+  /** SIGSTOP: the process keeps its sockets open and answers nothing, like a frozen host. */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
 }
 
 function etcdBinary(): string {
@@ -73,16 +81,18 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'micro-reg-etcd-'));
   const scheme = options.tls ? 'https' : 'http';
   const clientUrl = `${scheme}://127.0.0.1:${clientPort}`;
+  const name = options.name ?? 'test';
   const args = [
-    '--name', 'test',
+    '--name', name,
     '--data-dir', dataDir,
     '--listen-client-urls', clientUrl,
     '--advertise-client-urls', clientUrl,
     '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
     '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-cluster', `test=http://127.0.0.1:${peerPort}`,
+    '--initial-cluster', options.initialCluster ?? `${name}=http://127.0.0.1:${peerPort}`,
     '--log-level', 'info',
   ];
+  if (options.clusterToken) args.push('--initial-cluster-token', options.clusterToken);
   if (options.enableV2) args.push('--enable-v2');
   if (options.tls) {
     args.push('--cert-file', options.tls.serverCert, '--key-file', options.tls.serverKey, '--trusted-ca-file', options.tls.ca);
@@ -137,8 +147,71 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
     restart() {
       return startEtcd({ ...options, dataDir, clientPort, peerPort });
     },
+    freeze() {
+      process.kill(child.pid!, 'SIGSTOP');
+    },
+    thaw() {
+      process.kill(child.pid!, 'SIGCONT');
+    },
   };
   return server;
+}
+
+export interface EtcdCluster {
+  /** The members, in the order of `endpoints`; a restarted member replaces its entry. */
+  members: EtcdServer[];
+  /** "host:port,host:port,…" for --endpoints. */
+  endpoints(): string;
+  /** SIGKILL member i (its data dir stays), for restartMember(i). */
+  killMember(i: number): Promise<void>;
+  restartMember(i: number): Promise<EtcdServer>;
+  /** Stop every member by PID (thawing frozen ones first) and remove the data dirs. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A cluster of `size` etcd members on loopback, each on free ports with its own temporary data dir,
+ * started together (a member reports ready once the cluster has formed).
+ */
+export async function startCluster(size: number, options: Pick<EtcdOptions, 'enableV2'> = {}): Promise<EtcdCluster> {
+  const ports = [];
+  for (let i = 0; i < size; i++) ports.push({ clientPort: await freePort(), peerPort: await freePort() });
+  const initialCluster = ports.map((p, i) => `m${i}=http://127.0.0.1:${p.peerPort}`).join(',');
+  const clusterToken = `micro-reg-test-${process.pid}-${Date.now()}`;
+  const started = await Promise.allSettled(ports.map((p, i) => startEtcd({ ...options, ...p, name: `m${i}`, initialCluster, clusterToken })));
+  const members = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (members.length < size) {
+    await Promise.all(members.map((m) => m.stop()));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    throw failed?.reason ?? new Error('the cluster did not start');
+  }
+  const cluster: EtcdCluster = {
+    members,
+    endpoints: () => cluster.members.map((m) => m.endpoint).join(','),
+    killMember: (i) => cluster.members[i]!.kill(),
+    async restartMember(i) {
+      cluster.members[i] = await cluster.members[i]!.restart();
+      return cluster.members[i]!;
+    },
+    async stop() {
+      await Promise.all(
+        cluster.members.map(async (m) => {
+          try {
+            m.thaw();
+          } catch {
+            // already gone
+          }
+          await m.stop();
+        }),
+      );
+    },
+  };
+  return cluster;
+}
+
+/** etcdctl (v3 API) against one server, for administration the way an operator would do it. */
+export function etcdctl(server: EtcdServer, args: string[], extra: string[] = []): string {
+  return execFileSync('etcdctl', ['--endpoints', server.clientUrl, ...extra, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'utf8' });
 }
 
 /** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, made with openssl. */

@@ -82,3 +82,41 @@ describe('matching', () => {
     expect(closeMatches('zzz', ['go.micro.srv.greeter'])).toEqual([]);
   });
 });
+
+describe('secrets and limits in the configuration', () => {
+  it('takes the --password-stdin password over --user user:password and the environment', () => {
+    const flags = { user: 'root:from-flag', passwordStdin: true };
+    expect(resolveConnection(flags, { ETCD_PASSWORD: 'from-env' }, {}, { stdinPassword: 'from-stdin' })).toMatchObject({ username: 'root', password: 'from-stdin' });
+  });
+
+  it('refuses --password-stdin with --password, without a user, or with nothing read', () => {
+    expect(() => resolveConnection({ user: 'root', password: 'x', passwordStdin: true }, {}, {}, { stdinPassword: 'y' })).toThrow(/cannot be used together/);
+    expect(() => resolveConnection({ passwordStdin: true }, {}, {}, { stdinPassword: 'y' })).toThrow(/--password-stdin needs --user/);
+    expect(resolveConnection({ passwordStdin: true }, { ETCD_USERNAME: 'u' }, {}, { stdinPassword: 'y' })).toMatchObject({ username: 'u', password: 'y' });
+    expect(() => resolveConnection({ user: 'root', passwordStdin: true }, {})).toThrow(/no password was read/);
+  });
+
+  it('never echoes credentials put in an endpoint address', () => {
+    for (const endpoints of ['http://root:s3cret@h:1', 'root:s3cret@h:1', 'https://s3cret@h']) {
+      let message = '';
+      try {
+        resolveConnection({ endpoints }, {});
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/a user or password does not go in the address/);
+      expect(message).not.toContain('s3cret');
+    }
+  });
+
+  it('caps --timeout at 24h and names the variable when the bad value came from it', () => {
+    expect(resolveConnection({ timeout: '24h' }, {}).timeoutMs).toBe(86_400_000);
+    expect(() => resolveConnection({ timeout: '25h' }, {})).toThrow(/invalid --timeout "25h": at most 24h/);
+    expect(() => resolveConnection({}, { MICRO_REG_TIMEOUT: 'soon' })).toThrow(/invalid MICRO_REG_TIMEOUT "soon"/);
+    expect(() => resolveRegistryConfig({}, { MICRO_REG_LAYOUT: 'v9' })).toThrow(/invalid MICRO_REG_LAYOUT "v9"/);
+  });
+
+  it('refuses an endpoint that is an option in disguise', () => {
+    expect(() => resolveConnection({ endpoints: '-o' }, {})).toThrow(/invalid endpoint "-o"/);
+  });
+});

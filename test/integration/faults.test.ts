@@ -1,0 +1,376 @@
+// Faults and hostile input against real etcd: a registry full of fuzzed bad records, a stopped and a
+// frozen etcd, bad arguments to every command, secrets that must never be printed, a read-only user.
+// The commands come from test/helpers/commands.ts, so new commands join these tests by being added there.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { decodeService } from '../../src/registry/codec.js';
+import { EtcdClient } from '../../src/registry/client.js';
+import { keySpace } from '../../src/registry/keys.js';
+import type { Service } from '../../src/registry/model.js';
+import { randomPrefix, runCli } from '../helpers/cli.js';
+import { absentService, badGlobalOptions, commandsUnderTest } from '../helpers/commands.js';
+import { type EtcdServer, etcdctl, freePort, startEtcd } from '../helpers/etcd.js';
+import { loadFixtures } from '../helpers/fixtures.js';
+import { type FuzzCase, Rng, fuzzSeed, genCase, genCaseOf } from '../helpers/fuzz.js';
+import { runBin } from '../helpers/process.js';
+
+const endpoint = inject('etcdEndpoint');
+
+interface RawEntry {
+  key: string | Buffer;
+  value: string | Uint8Array;
+}
+
+/** Writes raw bytes as a broken client would, 16 puts at a time. */
+async function seedRaw(at: string, entries: readonly RawEntry[]): Promise<void> {
+  const client = new EtcdClient({ endpoints: [at], tls: false, insecureSkipVerify: false, timeoutMs: 10_000 });
+  try {
+    const pending = [...entries];
+    const worker = async (): Promise<void> => {
+      for (let e = pending.shift(); e; e = pending.shift()) {
+        const entry = e;
+        await client.call(() => client.etcd.kv.put({ key: Buffer.from(entry.key), value: Buffer.from(entry.value) }));
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+  } finally {
+    client.close();
+  }
+}
+
+interface JsonService {
+  name: string;
+  version: string;
+  metadata: unknown;
+  endpoints: unknown;
+  nodes: { id: string; address: string; metadata: unknown; key: string }[];
+}
+
+describe('list over a registry seeded with fuzzed bad records', () => {
+  const seed = fuzzSeed();
+  const prefix = randomPrefix();
+  const space = keySpace('micro', prefix);
+  /** Good records by key, as they must come back. */
+  const good = new Map<string, Service>();
+  const malformedKeys = new Set<string>();
+  let foreign = 0;
+
+  beforeAll(async () => {
+    const rng = new Rng(seed);
+    const cases: FuzzCase[] = [];
+    for (let i = 0; i < 400; i++) cases.push(genCase(rng, {}, space));
+    for (const kind of ['1 MiB values', 'nested 10,000 deep']) for (let i = 0; i < 4; i++) cases.push(genCaseOf(kind, rng, space));
+    const entries: RawEntry[] = [];
+    // The last write of a key wins, as in etcd.
+    const byKey = new Map<string, FuzzCase>();
+    for (const c of cases) if (c.expect.kind !== 'record-or-malformed') byKey.set(c.kv.key, c);
+    for (const [key, c] of byKey) {
+      entries.push({ key, value: c.kv.value });
+      if (c.expect.kind === 'record') good.set(key, c.expect.service);
+      else if (c.expect.kind === 'malformed') malformedKeys.add(key);
+      else foreign++;
+    }
+    // Records exactly as go-micro writes them, moved under the prefix.
+    for (const f of loadFixtures().filter((x) => x.family === 'micro')) {
+      const key = f.key.replace('/micro/registry/', prefix);
+      const decoded = decodeService(f.bytes);
+      if (!decoded.ok) throw new Error(`fixture ${f.file} does not decode`);
+      entries.push({ key, value: f.bytes });
+      good.set(key, decoded.value);
+    }
+    // A key with invalid UTF-8 bytes reads as U+FFFD, as its value's name does: still a record.
+    const badKey = Buffer.concat([Buffer.from(`${prefix}svc`), Buffer.from([0xff]), Buffer.from('/node-1')]);
+    const badName = { name: 'svc\ufffd', version: '1', metadata: null, endpoints: null, nodes: [{ id: 'node-1', address: '10.0.0.1:1', metadata: null }] };
+    entries.push({ key: badKey, value: Buffer.concat([Buffer.from('{"name":"svc'), Buffer.from([0xff]), Buffer.from(JSON.stringify(badName).slice('{"name":"svc\ufffd'.length))]) });
+    good.set(badKey.toString('utf8'), badName);
+    await seedRaw(endpoint, entries);
+    console.info(`fuzzed registry (FUZZ_SEED=${seed}): ${entries.length} keys: ${good.size} good, ${malformedKeys.size} malformed, ${foreign} foreign`);
+  }, 120_000);
+
+  const base = (): string[] => ['--endpoints', endpoint, '--prefix', prefix];
+
+  it(`exits 0 listing every good record intact, with one warning per malformed record (FUZZ_SEED=${seed})`, async () => {
+    const r = await runCli([...base(), 'list', '-o', 'json']);
+    expect(r.code, r.stderr.slice(0, 2000)).toBe(0);
+    const services = JSON.parse(r.stdout) as JsonService[];
+    const listed = new Map(services.flatMap((s) => s.nodes.map((n) => [n.key, { service: s, node: n }] as const)));
+    // Records lost: 0; nothing listed that was not a good record.
+    expect([...listed.keys()].sort()).toEqual([...good.keys()].sort());
+    // The first record of a name+version (in etcd's byte order of keys) gives the group's metadata and endpoints, as in go-micro.
+    const firstOfGroup = new Map<string, string>();
+    for (const key of [...good.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))) {
+      const s = good.get(key)!;
+      const group = `${s.name}\0${s.version}`;
+      if (!firstOfGroup.has(group)) firstOfGroup.set(group, key);
+    }
+    for (const [key, want] of good) {
+      const { service, node } = listed.get(key)!;
+      expect({ name: service.name, version: service.version }, key).toEqual({ name: want.name, version: want.version });
+      expect({ id: node.id, address: node.address, metadata: node.metadata }, key).toStrictEqual(JSON.parse(JSON.stringify(want.nodes[0])));
+      if (firstOfGroup.get(`${want.name}\0${want.version}`) === key) {
+        expect({ metadata: service.metadata, endpoints: service.endpoints }, key).toStrictEqual(JSON.parse(JSON.stringify({ metadata: want.metadata, endpoints: want.endpoints })));
+      }
+    }
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: skipped malformed record '));
+    expect(warnings).toHaveLength(malformedKeys.size);
+    for (const key of malformedKeys) expect(r.stderr).toContain(`warning: skipped malformed record ${key}: `);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(foreign + malformedKeys.size + good.size).toBeGreaterThan(350);
+  });
+
+  it('the table output lists the same services and exits 0', async () => {
+    const r = await runCli([...base(), 'list', '-o', 'names']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l !== '')).toEqual([...new Set([...good.values()].map((s) => s.name))].sort());
+  });
+
+  it('exits 6 with --strict, naming a malformed record, with nothing on stdout', async () => {
+    const r = await runCli([...base(), 'list', '--strict']);
+    expect(r.code).toBe(6);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: malformed record .*\(and \d+ more\)\nhint: /);
+    const json = await runCli([...base(), 'list', '--strict', '-o', 'json']);
+    expect(json.code).toBe(6);
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: 'malformed_record', exitCode: 6 } });
+  });
+
+  it('get reads a good service among the bad ones', async () => {
+    const [key, want] = [...good.entries()].find(([k]) => k.startsWith(prefix) && /^[\x20-\x7e]+$/.test(k))!;
+    const r = await runCli([...base(), 'get', want.name, '-o', 'json']);
+    expect(r.code, r.stderr.slice(0, 1000)).toBe(0);
+    expect((JSON.parse(r.stdout) as JsonService[]).flatMap((s) => s.nodes.map((n) => n.key))).toContain(key);
+  });
+});
+
+describe('a stopped and a frozen etcd: every one-shot command exits 4 within --timeout + 1 s', () => {
+  let server: EtcdServer;
+  beforeAll(async () => {
+    server = await startEtcd({ enableV2: true });
+  });
+  afterAll(async () => {
+    try {
+      server.thaw();
+    } catch {
+      // not running
+    }
+    await server.stop();
+  });
+
+  const layouts = [[], ['--layout', 'v2'], ['--layout', 'auto'], ['--layout', 'domain']];
+
+  async function expectExit4Within(endpointArg: string, args: string[]): Promise<void> {
+    const started = Date.now();
+    const r = await runBin(['--endpoints', endpointArg, '--timeout', '1s', ...args], { timeoutMs: 20_000 });
+    const ms = Date.now() - started;
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(4);
+    expect(ms, args.join(' ')).toBeLessThan(2000);
+    expect(r.stderr).toMatch(/^error: .*\nhint: .*\n$/);
+  }
+
+  it('frozen (SIGSTOP)', async () => {
+    server.freeze();
+    try {
+      for (const c of commandsUnderTest) for (const layout of layouts) await expectExit4Within(server.endpoint, [...layout, ...c.args]);
+    } finally {
+      server.thaw();
+    }
+  });
+
+  it('stopped (SIGKILL), and a port nobody listens on', async () => {
+    await server.kill();
+    const closed = `127.0.0.1:${await freePort()}`;
+    for (const c of commandsUnderTest) {
+      for (const layout of layouts) {
+        await expectExit4Within(server.endpoint, [...layout, ...c.args]);
+        await expectExit4Within(closed, [...layout, ...c.args]);
+      }
+    }
+    server = await server.restart();
+  });
+});
+
+describe('bad arguments exit 2 with a message naming the problem, never 1', () => {
+  const cases: [string, string[], RegExp][] = [];
+  for (const c of commandsUnderTest) {
+    for (const [args, message] of c.badArguments) cases.push([c.name, args, message]);
+    for (const [options, message] of badGlobalOptions) {
+      // Global options go before the command or after it. Before it, an option missing its value takes
+      // the command as its value: then the message says so.
+      const missingValue = message.source.includes('argument missing');
+      const option = options[options.length - 1]!;
+      cases.push([c.name, [...options, ...c.args], missingValue ? new RegExp(`(no command given|unknown command .*): "${c.args[0]}" was taken as the value of ${option}`) : message]);
+      cases.push([c.name, [...c.args, ...options], message]);
+    }
+  }
+
+  it(`${cases.length} cases over ${commandsUnderTest.map((c) => c.name).join(', ')}`, async () => {
+    const prefix = randomPrefix();
+    for (const [name, args, message] of cases) {
+      const r = await runCli(['--endpoints', endpoint, ...(args.includes('--prefix') || args.includes('--layout') ? [] : ['--prefix', prefix]), ...args]);
+      const what = `${name}: micro-reg ${args.join(' ')}`;
+      expect(r.code, `${what}\n${r.stderr}`).toBe(2);
+      expect(r.stderr, what).toMatch(/^error: /);
+      expect(r.stderr.split('\n')[0], what).toMatch(message);
+      expect(r.stdout, what).toBe('');
+      // -o json: the same error as one JSON line.
+      const json = await runCli(['-o', 'json', '--endpoints', endpoint, ...(args.includes('--prefix') || args.includes('--layout') ? [] : ['--prefix', prefix]), ...args]);
+      if (!args.includes('-o')) {
+        expect(json.code, what).toBe(2);
+        expect(JSON.parse(json.stderr), what).toMatchObject({ error: { code: 'usage', exitCode: 2 } });
+      }
+    }
+  });
+
+  it('300 random argument vectors: never exit 1, every failure one error line', async () => {
+    const seed = fuzzSeed();
+    const rng = new Rng(seed);
+    const closed = `127.0.0.1:${await freePort()}`;
+    const prefix = randomPrefix();
+    const tokens = [
+      'list', 'get', 'ls', absentService, '..', '', '-', '--', '-o', 'json', 'wide', 'names', 'table', 'yaml', '--timeout', '300ms', '5x', '0',
+      '--layout', 'micro', 'v2', 'legacy', 'domain', 'auto', '--domain', '*', '--prefix', prefix, '/', '--selector', 'a=b', 'a', '--version',
+      '--strict', '--debug', '--no-color', '--user', 'root:pw', '--password', 'pw', '--password-stdin', '--endpoints', endpoint, closed,
+      'http://h', '--cert', '--key', '--cacert', '/nonexistent', '-h', '--help', '-V', '\u0000', '日本', '--bogus', '-x',
+    ];
+    for (let i = 0; i < 300; i++) {
+      const args = Array.from({ length: 1 + rng.int(7) }, () => rng.pick(tokens));
+      // Always a bounded etcd: the shared one, or a closed port with a short timeout.
+      const r = await runCli(['--endpoints', rng.chance(0.8) ? endpoint : closed, '--timeout', '300ms', '--prefix', prefix, ...args], { stdin: 'pw\n' });
+      const what = `FUZZ_SEED=${seed} case ${i}: micro-reg ${JSON.stringify(args)}\n${r.stderr}`;
+      expect([0, 2, 3, 4, 5, 6], what).toContain(r.code);
+      if (r.code !== 0) expect(r.stderr, what).toMatch(/^(error: [^\n]*\n(hint: [^\n]*\n)?|\{"error":[^\n]*\}\n)/);
+      if (!args.includes('--debug')) expect(r.stderr, what).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+describe('secrets are never printed', () => {
+  const secret = `pw-${randomBytes(6).toString('hex')}`;
+  let authed: EtcdServer;
+  let open: EtcdServer;
+  beforeAll(async () => {
+    [authed, open] = await Promise.all([startEtcd({ enableV2: true }), startEtcd()]);
+    etcdctl(authed, ['user', 'add', 'root:rootpw']);
+    etcdctl(authed, ['auth', 'enable']);
+  });
+  afterAll(async () => {
+    await Promise.all([authed.stop(), open.stop()]);
+  });
+
+  it('not in errors, --debug stack traces or -o json errors, whichever way the password came', async () => {
+    const closed = `127.0.0.1:${await freePort()}`;
+    const ways: { args: string[]; env?: Record<string, string>; stdin?: string }[] = [
+      { args: ['--user', `root:${secret}`] },
+      { args: ['--user', 'root', '--password', secret] },
+      { args: ['--user', 'root', '--password-stdin'], stdin: `${secret}\n` },
+      { args: [], env: { ETCD_USERNAME: 'root', ETCD_PASSWORD: secret } },
+      { args: [], env: { ETCDCTL_USER: `root:${secret}` } },
+    ];
+    const situations: { args: string[]; code: number }[] = [
+      { args: ['--endpoints', authed.endpoint, 'list'], code: 5 },
+      { args: ['--endpoints', authed.endpoint, 'get', absentService], code: 5 },
+      { args: ['--endpoints', open.endpoint, 'list'], code: 5 },
+      { args: ['--endpoints', closed, '--timeout', '500ms', 'list'], code: 4 },
+      { args: ['--endpoints', closed, '--timeout', '500ms', '--layout', 'v2', 'list'], code: 4 },
+      { args: ['--endpoints', authed.endpoint, '--layout', 'nope', 'list'], code: 2 },
+      { args: ['--endpoints', authed.endpoint, '--timeout', 'soon', 'list'], code: 2 },
+      { args: ['--endpoints', authed.endpoint, 'get', '..'], code: 2 },
+    ];
+    let runs = 0;
+    for (const way of ways) {
+      for (const s of situations) {
+        for (const extra of [[], ['--debug'], ['-o', 'json'], ['--debug', '-o', 'json']]) {
+          const r = await runCli([...way.args, ...s.args, ...extra], { env: way.env ?? {}, ...(way.stdin !== undefined ? { stdin: way.stdin } : {}) });
+          const what = `${JSON.stringify(way)} ${s.args.join(' ')} ${extra.join(' ')}`;
+          expect(r.code, `${what}\n${r.stderr}`).toBe(s.code);
+          expect(r.stdout + r.stderr, what).not.toContain(secret);
+          runs++;
+        }
+      }
+    }
+    expect(runs).toBe(ways.length * situations.length * 4);
+  });
+
+  it('not when it is put in an endpoint address', async () => {
+    for (const e of [`http://root:${secret}@127.0.0.1:2379`, `root:${secret}@127.0.0.1:2379`, `https://${secret}@h`]) {
+      for (const extra of [[], ['--debug'], ['-o', 'json']]) {
+        const r = await runCli(['--endpoints', e, 'list', ...extra]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('a user or password does not go in the address');
+        expect(r.stdout + r.stderr).not.toContain(secret);
+      }
+    }
+  });
+
+  it('--password-stdin reads the password from standard input, one trailing newline trimmed', async () => {
+    for (const stdin of ['rootpw', 'rootpw\n', 'rootpw\r\n']) {
+      const r = await runCli(['--endpoints', authed.endpoint, '--user', 'root', '--password-stdin', 'list', '-o', 'names'], { stdin });
+      expect(r, JSON.stringify(stdin)).toMatchObject({ code: 0, stderr: '' });
+    }
+    // Only one newline is trimmed: the rest is part of the password.
+    const twice = await runCli(['--endpoints', authed.endpoint, '--user', 'root', '--password-stdin', 'list'], { stdin: 'rootpw\n\n' });
+    expect(twice.code).toBe(5);
+    const empty = await runCli(['--endpoints', authed.endpoint, '--user', 'root', '--password-stdin', 'list'], { stdin: '' });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/^error: --password-stdin: standard input is empty/);
+    const huge = await runCli(['--endpoints', authed.endpoint, '--user', 'root', '--password-stdin', 'list'], { stdin: 'x'.repeat(100_000) });
+    expect(huge.code).toBe(2);
+  });
+
+  it('--password-stdin with --password, or without a user, is refused before standard input is read', async () => {
+    // No stdin given: the stream stays open, so reading it would never finish.
+    const both = await runCli(['--endpoints', authed.endpoint, '--user', 'root', '--password', 'x', '--password-stdin', 'list']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^error: --password and --password-stdin cannot be used together/);
+    const noUser = await runCli(['--endpoints', authed.endpoint, '--password-stdin', 'list']);
+    expect(noUser.code).toBe(2);
+    expect(noUser.stderr).toMatch(/^error: --password-stdin needs --user/);
+  });
+
+  it('the built bin reads --password-stdin from a pipe', async () => {
+    const r = await runBin(['--endpoints', authed.endpoint, '--user', 'root', '--password-stdin', 'list', '-o', 'json'], { input: 'rootpw\n' });
+    expect(r).toMatchObject({ code: 0, stdout: '[]\n' });
+  });
+});
+
+describe('etcd with authentication and a read-only user', () => {
+  let server: EtcdServer;
+  const prefix = randomPrefix();
+  const other = randomPrefix();
+  const record = (name: string, id: string): string => JSON.stringify({ name, version: '1.0.0', metadata: null, endpoints: [], nodes: [{ id, address: '10.0.0.1:8080', metadata: { server: 'grpc' } }] });
+
+  beforeAll(async () => {
+    server = await startEtcd();
+    etcdctl(server, ['put', `${prefix}greeter/greeter-1`, record('greeter', 'greeter-1')]);
+    const lease = /lease ([0-9a-f]+) granted/.exec(etcdctl(server, ['lease', 'grant', '600']))![1]!;
+    etcdctl(server, ['put', '--lease', lease, `${prefix}greeter/greeter-2`, record('greeter', 'greeter-2')]);
+    etcdctl(server, ['put', `${other}secret/secret-1`, record('secret', 'secret-1')]);
+    etcdctl(server, ['user', 'add', 'root:rootpw']);
+    etcdctl(server, ['role', 'add', 'registry-reader']);
+    etcdctl(server, ['role', 'grant-permission', '--prefix=true', 'registry-reader', 'read', prefix]);
+    etcdctl(server, ['user', 'add', 'reader:readerpw']);
+    etcdctl(server, ['user', 'grant-role', 'reader', 'registry-reader']);
+    etcdctl(server, ['auth', 'enable']);
+  });
+  afterAll(() => server.stop());
+
+  const reader = (): string[] => ['--endpoints', server.endpoint, '--user', 'reader:readerpw', '--prefix', prefix];
+
+  it('list and get work with read permission on the prefix', async () => {
+    const list = await runCli([...reader(), 'list', '-o', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toMatchObject([{ name: 'greeter', version: '1.0.0', nodes: [{ id: 'greeter-1' }, { id: 'greeter-2' }] }]);
+    const get = await runCli([...reader(), 'get', 'greeter', '-o', 'json']);
+    expect(get.code, get.stderr).toBe(0);
+    const nodes = (JSON.parse(get.stdout) as JsonService[])[0]!.nodes as { id: string; lease?: string; ttl?: number | null }[];
+    expect(nodes.map((n) => n.id)).toEqual(['greeter-1', 'greeter-2']);
+    expect(nodes[1]!.lease).toMatch(/^[0-9a-f]+$/);
+  });
+
+  it('reading outside its permission exits 5, showing nothing', async () => {
+    const r = await runCli(['--endpoints', server.endpoint, '--user', 'reader:readerpw', '--prefix', other, 'list', '-o', 'json']);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: 'permission_denied', exitCode: 5 } });
+  });
+});
