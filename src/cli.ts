@@ -71,7 +71,8 @@ function invokedCommand(argv: readonly string[]): string | undefined {
   const takesValue = new Set(globalOptions().flatMap((o) => (o.required || o.optional ? [o.long, o.short] : [])).filter((f): f is string => f !== undefined));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--') return undefined;
+    // commander still takes the first operand after "--" as the command.
+    if (a === '--') return argv[i + 1];
     if (!a.startsWith('-')) return a;
     if (!a.includes('=') && takesValue.has(a)) i++;
   }
@@ -101,6 +102,8 @@ async function buildProgram(io: IO, run: Runner, argv: readonly string[], helpWi
     const cmd = wanted ? (await spec.load())(run) : new Command(spec.name);
     cmd.description(spec.summary).aliases(spec.aliases ?? []);
     if (wanted) withGlobalOptions(cmd, io);
+    // A stub must never reach commander's process.exit, whatever the arguments.
+    else cmd.exitOverride();
     program.addCommand(cmd);
   }
   program.addHelpText(
