@@ -5,7 +5,7 @@ import { EtcdClient } from '../../src/registry/client.js';
 import { randomPrefix } from '../helpers/cli.js';
 import { type EtcdServer, freePort, startEtcd } from '../helpers/etcd.js';
 import { type Fixture, fixture } from '../helpers/fixtures.js';
-import { killAll, spawnCli } from '../helpers/process.js';
+import { type CliProcess, killAll, spawnCli } from '../helpers/process.js';
 import { type JsonEvent, events, waitForEvents, watchJson } from '../helpers/watch.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -179,6 +179,18 @@ describe('watch across an etcd restart and a compaction', () => {
   });
 
   const key = (id: string): string => record(v6, prefix, id).key;
+  /**
+   * Kills etcd, waits for the watcher to notice, freezes the watcher and starts etcd again: writes made
+   * with the returned client land before the watcher can reconnect.
+   */
+  async function restartWhileFrozen(p: CliProcess): Promise<EtcdClient> {
+    await etcd.kill();
+    await p.waitForStderr(/reconnecting…/);
+    p.signal('SIGSTOP');
+    etcd = await etcd.restart();
+    return writer(etcd.endpoint);
+  }
+
   const ids = (list: JsonEvent[]): string[] => list.map((e) => `${e.action} ${e.service.nodes[0]!.id}${e.resync ? ' resync' : ''}`);
 
   it('reports writes made after a restart, before the watcher reconnects, exactly once', async () => {
@@ -188,12 +200,7 @@ describe('watch across an etcd restart and a compaction', () => {
     await w.put(before.key, before.value);
     await waitForEvents(p, 1);
     w.close();
-    await etcd.kill();
-    await p.waitForStderr(/reconnecting…/);
-    // Frozen, the watcher cannot reconnect before the writes below.
-    p.signal('SIGSTOP');
-    etcd = await etcd.restart();
-    const w2 = writer(etcd.endpoint);
+    const w2 = await restartWhileFrozen(p);
     try {
       for (const id of ['r-1', 'r-2']) {
         const n = record(v6, prefix, id);
@@ -231,11 +238,7 @@ describe('watch across an etcd restart and a compaction', () => {
     await w.put(seen.key, seen.value);
     await waitForEvents(p, 1);
     w.close();
-    await etcd.kill();
-    await p.waitForStderr(/reconnecting…/);
-    p.signal('SIGSTOP');
-    etcd = await etcd.restart();
-    const w2 = writer(etcd.endpoint);
+    const w2 = await restartWhileFrozen(p);
     try {
       const changed = record(v6, prefix, 'k-changed', '10.1.1.1:1');
       await w2.put(changed.key, changed.value);
