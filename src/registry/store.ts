@@ -2,6 +2,7 @@
 // on a TTL, keep them alive, take them away, and delete only what was shown. The v3 layouts (micro,
 // domain, legacy) implement it over etcd's gRPC API with leases; the v2 layout over etcd's HTTP keys
 // API, with TTLs on keys and compare-and-delete on modifiedIndex.
+import { UnavailableError } from '../errors.js';
 import type { EtcdClient } from './client.js';
 import type { Layout, NodeRecord, Service } from './model.js';
 import type { V2Client } from './v2.js';
@@ -52,7 +53,14 @@ export class V3Store implements RecordStore {
 
   async write(records: readonly EncodedRecord[], ttl: number): Promise<Written> {
     const lease = ttl > 0 ? await this.client.grant(ttl) : undefined;
-    await this.client.putAll(records, lease);
+    try {
+      await this.client.putAll(records, lease);
+    } catch (e) {
+      // Refused (a user who may not write there) or unanswered: the lease holds nothing; release it
+      // rather than leave it until its TTL runs out (best effort).
+      if (lease !== undefined) await this.client.revoke(lease).catch(() => undefined);
+      throw e;
+    }
     return lease === undefined ? { records, ttl } : { records, ttl, lease };
   }
 
@@ -104,8 +112,9 @@ export class V2Store implements RecordStore {
       for (const r of records) ours.set(r.key, (await this.v2.set(r.key, r.value, { ttlSeconds: ttl })).node.modifiedIndex);
     } catch (e) {
       // No transactions: take back what was set so that a failed write leaves nothing (best effort;
-      // if etcd stopped answering, the keys' TTL still ends them).
-      await this.deleteOurs(records, ours).catch(() => undefined);
+      // if etcd stopped answering, the keys' TTL still ends them). When etcd did not answer the first
+      // request, nothing of ours is there, and asking again would only double the wait for exit 4.
+      if (ours.size > 0 || !(e instanceof UnavailableError)) await this.deleteOurs(records, ours).catch(() => undefined);
       throw e;
     }
     return { records, ttl, v2Indexes: ours };
