@@ -193,7 +193,13 @@ export function recordStore(layout: Layout, backends: StoreBackends): RecordStor
       const [v3Outcomes, v2Outcomes] = await Promise.all([
         v3Records.length > 0 ? v3.removeIfUnchanged(v3Records) : [],
         v2Records.length > 0 ? v2.removeIfUnchanged(v2Records) : [],
-      ]);
+      ]).catch((e: unknown) => {
+        // No answer is no proof either way: a request that reached etcd may still be carried out
+        // (a frozen etcd applies what it had received when it resumes; v2 HTTP requests cannot be withdrawn).
+        if (!(e instanceof UnavailableError)) throw e;
+        const names = [...new Set(records.map((r) => r.service.name))].join(' ');
+        throw new UnavailableError(`the removal was not confirmed: ${e.message}`, `etcd may still carry out a delete it received; run micro-reg get ${names} to see what is left`);
+      });
       // Back in the order the records were given.
       return records.map((r) => (isV2(r) ? v2Outcomes : v3Outcomes).shift()!);
     },
