@@ -442,7 +442,9 @@ export class EtcdClient {
   // etcd3's Watcher resumes from the revision in the last response header (ahead of the events delivered
   // while etcd catches a watcher up, so events can be skipped) and backs off up to 30 s between
   // reconnects. micro-reg opens raw watch streams instead and keeps its own resume revision
-  // (src/registry/watch.ts); one stream carries one watch.
+  // (src/registry/watch.ts); one stream carries one watch. A stream goes to one member, the one that
+  // answered last; when it is lost, or cannot be opened, the next stream goes to the next member, so a
+  // watch moves off a dead member instead of asking it again (the pooled client picks a host at random).
 
   /**
    * Watches every key under a prefix from a revision (inclusive), with previous values and progress
@@ -460,14 +462,16 @@ export class EtcdClient {
         resolve(end);
       };
     });
+    const member = this.preferred;
     const created = new Promise<void>((resolve, reject) => {
       let isCreated = false;
       const fail = (end: WatchEnd): void => {
+        if (end.kind === 'lost') this.passOn(member);
         if (!isCreated) reject(end.kind === 'compacted' ? new Error(`watch start revision ${startRevision} was compacted`) : end.kind === 'lost' ? end.error : new Error('watch closed'));
         settleDone(end);
         stream?.cancel();
       };
-      this.etcd.watchClient
+      this.members[member]!.watchClient
         .watch()
         .then((s) => {
           stream = s as WatchDuplex;
@@ -500,6 +504,7 @@ export class EtcdClient {
       abandoned = true;
       stream?.cancel();
       settleDone({ kind: 'closed' });
+      this.passOn(member);
       throw mapEtcdError(e, this.config);
     }
     return {
@@ -511,6 +516,11 @@ export class EtcdClient {
       pause: () => stream?.pause?.(),
       resume: () => stream?.resume?.(),
     };
+  }
+
+  /** A watch on `member` failed: the next stream goes to the next member (unless another answered meanwhile). */
+  private passOn(member: number): void {
+    if (this.members.length > 1 && this.preferred === member) this.preferred = (member + 1) % this.members.length;
   }
 }
 
