@@ -38,7 +38,9 @@ function withGlobalOptions(cmd: Command, io: IO): void {
   const own = new Set(cmd.options.map((o) => o.long));
   for (const o of globalOptions()) if (!own.has(o.long)) cmd.addOption(o.hideHelp());
   cmd.addHelpText('after', '\nGlobal options (--endpoints, --user, TLS, --timeout, --layout, --context, -o …): see micro-reg --help.');
-  cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => undefined });
+  // commander writes to writeErr only the help it shows as an error (`micro-reg config` without a
+  // subcommand): main() reports that as one `error:` line instead.
+  cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: () => undefined, outputError: () => undefined });
   for (const sub of cmd.commands) withGlobalOptions(sub, io);
 }
 
@@ -71,7 +73,7 @@ function invokedCommand(argv: readonly string[]): string | undefined {
   const takesValue = new Set(globalOptions().flatMap((o) => (o.required || o.optional ? [o.long, o.short] : [])).filter((f): f is string => f !== undefined));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    // commander still takes the first operand after "--" as the command.
+    // `micro-reg -- list`: options end there, and commander runs the word after `--` as the command.
     if (a === '--') return argv[i + 1];
     if (!a.startsWith('-')) return a;
     if (!a.includes('=') && takesValue.has(a)) i++;
@@ -99,11 +101,10 @@ async function buildProgram(io: IO, run: Runner, argv: readonly string[], helpWi
   for (const spec of commandSpecs) {
     const wanted = loadAll || invoked === spec.name || (spec.aliases ?? []).includes(invoked ?? '');
     // Commands not run here are listed in the help by name and summary only.
-    const cmd = wanted ? (await spec.load())(run) : new Command(spec.name);
+    // A stub never runs; should commander still reach one, it must not call process.exit.
+    const cmd = wanted ? (await spec.load())(run) : new Command(spec.name).exitOverride();
     cmd.description(spec.summary).aliases(spec.aliases ?? []);
     if (wanted) withGlobalOptions(cmd, io);
-    // A stub must never reach commander's process.exit, whatever the arguments.
-    else cmd.exitOverride();
     program.addCommand(cmd);
   }
   program.addHelpText(
@@ -185,6 +186,12 @@ function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): 
 function noCommand(program: Command, argv: readonly string[]): UsageError {
   const consumed = commandTakenAsValue(program, argv);
   if (consumed) return new UsageError(`no command given: ${consumed.what}`, consumed.hint);
+  // A command that is only a group of subcommands (`config`), named without one.
+  const group = program.commands.find((c) => c.commands.length > 0 && argv.includes(c.name()));
+  if (group) {
+    const subcommands = group.commands.map((c) => c.name()).filter((n) => n !== 'help');
+    return new UsageError(`${group.name()} needs a subcommand: ${subcommands.join(', ')}`, `see micro-reg ${group.name()} --help`);
+  }
   return new UsageError('no command given', 'see micro-reg --help');
 }
 
@@ -192,8 +199,10 @@ function noCommand(program: Command, argv: readonly string[]): UsageError {
 function commandTakenAsValue(program: Command, argv: readonly string[]): { what: string; hint: string } | undefined {
   const names = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
   const i = argv.findIndex((a) => names.has(a));
-  if (i <= 0 || !argv[i - 1]!.startsWith('-')) return undefined;
+  if (i <= 0) return undefined;
   const option = argv[i - 1]!;
+  // Only an option that takes a value can have taken the command (not `--debug list --bogus`).
+  if (!program.options.some((o) => (o.long === option || o.short === option) && (o.required || o.optional))) return undefined;
   return { what: `"${argv[i]}" was taken as the value of ${option}`, hint: `give ${option} a value, e.g. micro-reg ${option} VALUE ${argv[i]}` };
 }
 
@@ -232,7 +241,8 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
       return ExitCode.ok;
     }
     if (err instanceof CommanderError && err.code === 'commander.executeSubCommandAsync') return err.exitCode;
-    if (err instanceof CommanderError && err.code === 'commander.unknownCommand') {
+    // `micro-reg --timeout register --name x`: commander took `register` as the value and then finds `--name` unknown.
+    if (err instanceof CommanderError && (err.code === 'commander.unknownCommand' || err.code === 'commander.unknownOption')) {
       const consumed = program && commandTakenAsValue(program, argv);
       if (consumed) return report(new UsageError(`${err.message.replace(/^error: /, '').replace(/\.?\s*$/, '')}: ${consumed.what}`, consumed.hint), io, argv, debug);
     }

@@ -177,7 +177,7 @@ export function resolveConnection(flags: GlobalFlags, env: Env, context: Context
   if (tls && schemes.has(false)) throw new UsageError('TLS options were given but the endpoints are http://', 'use https:// endpoints or drop the TLS options');
 
   // Name where a bad value came from: the flag, or the variable when no flag was given.
-  const timeoutSource = flags.timeout !== undefined ? '--timeout' : nonEmpty(env.MICRO_REG_TIMEOUT) !== undefined ? 'MICRO_REG_TIMEOUT' : nonEmpty(context.timeout) !== undefined ? 'the context\'s timeout' : '--timeout';
+  const timeoutSource = flags.timeout !== undefined ? '--timeout' : nonEmpty(env.MICRO_REG_TIMEOUT) !== undefined ? 'MICRO_REG_TIMEOUT' : nonEmpty(context.timeout) !== undefined ? 'context timeout' : '--timeout';
   const timeoutText = flags.timeout ?? nonEmpty(env.MICRO_REG_TIMEOUT) ?? nonEmpty(context.timeout) ?? defaultTimeout;
   const config: ConnectionConfig = {
     endpoints: parsed.map((p) => p.address),
@@ -198,7 +198,7 @@ export function resolveConnection(flags: GlobalFlags, env: Env, context: Context
 export function resolveRegistryConfig(flags: GlobalFlags, env: Env, context: ContextSettings = {}, secrets: Secrets = {}): RegistryConfig {
   const layout = (flags.layout ?? nonEmpty(env.MICRO_REG_LAYOUT) ?? nonEmpty(context.layout) ?? 'micro') as LayoutOption;
   if (!layoutOptions.includes(layout)) {
-    const source = flags.layout !== undefined ? '--layout' : nonEmpty(env.MICRO_REG_LAYOUT) !== undefined ? 'MICRO_REG_LAYOUT' : "the context's layout";
+    const source = flags.layout !== undefined ? '--layout' : nonEmpty(env.MICRO_REG_LAYOUT) !== undefined ? 'MICRO_REG_LAYOUT' : 'context layout';
     throw new UsageError(`invalid ${source} "${layout}": expected one of ${layoutOptions.join(', ')}`);
   }
   if (layout === 'auto' && flags.prefix !== undefined) {

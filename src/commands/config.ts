@@ -31,6 +31,8 @@ function changesFrom(opts: SetContextOptions): ContextSettings {
   if (opts.user !== undefined) {
     const i = opts.user.indexOf(':');
     changes.user = i < 0 ? opts.user : opts.user.slice(0, i);
+    // A context with an empty user would silently drop its password when used.
+    if (changes.user.trim() === '') throw new UsageError('invalid --user: the user name is empty');
     if (i >= 0) changes.password = opts.user.slice(i + 1);
   }
   if (opts.password !== undefined) changes.password = opts.password;

@@ -143,12 +143,13 @@ export function registerCommand(run: Runner): Command {
         }
         const registry = await ctx.registry();
         const store = recordStore(space.layout, registry);
-        if (ttl === 0) ctx.warn(`--ttl 0: the record has no ${space.layout === 'v2' ? 'TTL' : 'lease'} and never expires; remove it with micro-reg deregister`);
         const show = (w: Written): void => {
           if (ctx.json) ctx.io.stdout.write(renderRegistrationJson(w.records, w.ttl, w.lease, ctx.io.stdoutIsTTY));
           else ctx.io.stdout.write(renderRegistered(w, ctx.style()));
         };
         const written = await store.write(records, ttl);
+        // Said once the record is there: a refused write leaves nothing that never expires.
+        if (ttl === 0) ctx.warn(`--ttl 0: the record has no ${space.layout === 'v2' ? 'TTL' : 'lease'} and never expires; remove it with micro-reg deregister`);
         show(written);
         if (!opts.keepalive) return;
 

@@ -381,10 +381,9 @@ export class EtcdClient {
   }
 
   /**
-   * Deletes each key whose condition still holds, in one transaction of nested per-key transactions
-   * (etcd >= 3.3) per batch of 64, so that one changed key does not keep the others. A
-   * condition is the key's mod revision as read, or the lease it must still be on. Keys whose condition
-   * failed are reported with what they hold now (absent: the key is gone).
+   * Deletes each key whose condition still holds, and reports each. A condition is the key's mod
+   * revision as read, or the lease it must still be on. Keys whose condition failed are reported with
+   * what they hold now (absent: the key is gone); the others are deleted all the same.
    */
   async deleteEachIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
     const outcomes: KeyDeleteOutcome[] = [];
@@ -393,36 +392,59 @@ export class EtcdClient {
     return outcomes;
   }
 
+  /**
+   * One flat transaction: every condition compared, every key deleted if all hold, else every key read.
+   * The keys whose condition failed are dropped and the rest tried again, so one changed key does not
+   * keep the others. Not nested transactions: etcd 3.4 does not check permissions inside a nested
+   * transaction, so a user who may only read could delete through one.
+   */
   private async deleteBatchIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
-    const res = await this.call(() =>
-      this.etcd.kv.txn({
-        compare: [],
-        success: conditions.map((c) => {
-          const key = Buffer.from(c.key);
-          const compare: NonNullable<Parameters<Etcd3Module.Etcd3['kv']['txn']>[0]['compare']>[number] =
-            c.lease !== undefined
-              ? { key, target: 'Lease', result: 'Equal', lease: c.lease }
-              : { key, target: 'Mod', result: 'Equal', mod_revision: c.modRevision ?? '0' };
-          return { request_txn: { compare: [compare], success: [{ request_delete_range: { key } }], failure: [{ request_range: { key } }] } };
+    const outcomes = new Map<string, KeyDeleteOutcome>();
+    let pending = [...conditions];
+    // Each failed round drops at least one key, so this ends; the bound is there in case etcd's
+    // comparison and holds() ever disagree, and then the rest is reported kept, never deleted.
+    for (let round = 0; pending.length > 0; round++) {
+      const keys = pending.map((c) => Buffer.from(c.key));
+      const res = await this.call(() =>
+        this.etcd.kv.txn({
+          compare: pending.map((c, i) => {
+            const key = keys[i]!;
+            const compare: NonNullable<Parameters<Etcd3Module.Etcd3['kv']['txn']>[0]['compare']>[number] =
+              c.lease !== undefined ? { key, target: 'Lease', result: 'Equal', lease: c.lease } : { key, target: 'Mod', result: 'Equal', mod_revision: c.modRevision ?? '0' };
+            return compare;
+          }),
+          success: keys.map((key) => ({ request_delete_range: { key } })),
+          failure: keys.map((key) => ({ request_range: { key } })),
         }),
-        failure: [],
-      }),
-    );
-    return conditions.map((c, i) => {
-      const inner = res.responses[i]?.response_txn;
-      if (inner?.succeeded) return { key: c.key, deleted: true };
-      const kv = inner?.responses[0]?.response_range?.kvs[0];
-      const outcome: KeyDeleteOutcome = { key: c.key, deleted: false };
-      if (kv) outcome.now = { modRevision: kv.mod_revision, lease: kv.lease };
-      return outcome;
-    });
+      );
+      if (res.succeeded) {
+        pending.forEach((c, i) => outcomes.set(c.key, { key: c.key, deleted: Number(res.responses[i]?.response_delete_range?.deleted ?? 0) > 0 }));
+        break;
+      }
+      const still: KeyCondition[] = [];
+      pending.forEach((c, i) => {
+        const kv = res.responses[i]?.response_range?.kvs[0];
+        const holds = kv !== undefined && (c.lease !== undefined ? String(kv.lease) === c.lease : String(kv.mod_revision) === (c.modRevision ?? '0'));
+        if (holds && round < conditions.length) {
+          still.push(c);
+          return;
+        }
+        const outcome: KeyDeleteOutcome = { key: c.key, deleted: false };
+        if (kv) outcome.now = { modRevision: kv.mod_revision, lease: kv.lease };
+        outcomes.set(c.key, outcome);
+      });
+      pending = still;
+    }
+    return conditions.map((c) => outcomes.get(c.key)!);
   }
 
   // ---- watch ----
   // etcd3's Watcher resumes from the revision in the last response header (ahead of the events delivered
   // while etcd catches a watcher up, so events can be skipped) and backs off up to 30 s between
   // reconnects. micro-reg opens raw watch streams instead and keeps its own resume revision
-  // (src/registry/watch.ts); one stream carries one watch.
+  // (src/registry/watch.ts); one stream carries one watch. A stream goes to one member, the one that
+  // answered last; when it is lost, or cannot be opened, the next stream goes to the next member, so a
+  // watch moves off a dead member instead of asking it again (the pooled client picks a host at random).
 
   /**
    * Watches every key under a prefix from a revision (inclusive), with previous values and progress
@@ -440,14 +462,16 @@ export class EtcdClient {
         resolve(end);
       };
     });
+    const member = this.preferred;
     const created = new Promise<void>((resolve, reject) => {
       let isCreated = false;
       const fail = (end: WatchEnd): void => {
+        if (end.kind === 'lost') this.passOn(member);
         if (!isCreated) reject(end.kind === 'compacted' ? new Error(`watch start revision ${startRevision} was compacted`) : end.kind === 'lost' ? end.error : new Error('watch closed'));
         settleDone(end);
         stream?.cancel();
       };
-      this.etcd.watchClient
+      this.members[member]!.watchClient
         .watch()
         .then((s) => {
           stream = s as WatchDuplex;
@@ -480,6 +504,7 @@ export class EtcdClient {
       abandoned = true;
       stream?.cancel();
       settleDone({ kind: 'closed' });
+      this.passOn(member);
       throw mapEtcdError(e, this.config);
     }
     return {
@@ -491,6 +516,11 @@ export class EtcdClient {
       pause: () => stream?.pause?.(),
       resume: () => stream?.resume?.(),
     };
+  }
+
+  /** A watch on `member` failed: the next stream goes to the next member (unless another answered meanwhile). */
+  private passOn(member: number): void {
+    if (this.members.length > 1 && this.preferred === member) this.preferred = (member + 1) % this.members.length;
   }
 }
 

@@ -2,6 +2,7 @@
 // on a TTL, keep them alive, take them away, and delete only what was shown. The v3 layouts (micro,
 // domain, legacy) implement it over etcd's gRPC API with leases; the v2 layout over etcd's HTTP keys
 // API, with TTLs on keys and compare-and-delete on modifiedIndex.
+import { UnavailableError } from '../errors.js';
 import type { EtcdClient } from './client.js';
 import type { Layout, NodeRecord, Service } from './model.js';
 import type { V2Client } from './v2.js';
@@ -52,7 +53,14 @@ export class V3Store implements RecordStore {
 
   async write(records: readonly EncodedRecord[], ttl: number): Promise<Written> {
     const lease = ttl > 0 ? await this.client.grant(ttl) : undefined;
-    await this.client.putAll(records, lease);
+    try {
+      await this.client.putAll(records, lease);
+    } catch (e) {
+      // Refused (a user who may not write there) or unanswered: the lease holds nothing; release it
+      // rather than leave it until its TTL runs out (best effort).
+      if (lease !== undefined) await this.client.revoke(lease).catch(() => undefined);
+      throw e;
+    }
     return lease === undefined ? { records, ttl } : { records, ttl, lease };
   }
 
@@ -104,8 +112,9 @@ export class V2Store implements RecordStore {
       for (const r of records) ours.set(r.key, (await this.v2.set(r.key, r.value, { ttlSeconds: ttl })).node.modifiedIndex);
     } catch (e) {
       // No transactions: take back what was set so that a failed write leaves nothing (best effort;
-      // if etcd stopped answering, the keys' TTL still ends them).
-      await this.deleteOurs(records, ours).catch(() => undefined);
+      // if etcd stopped answering, the keys' TTL still ends them). When etcd did not answer the first
+      // request, nothing of ours is there, and asking again would only double the wait for exit 4.
+      if (ours.size > 0 || !(e instanceof UnavailableError)) await this.deleteOurs(records, ours).catch(() => undefined);
       throw e;
     }
     return { records, ttl, v2Indexes: ours };
@@ -184,7 +193,13 @@ export function recordStore(layout: Layout, backends: StoreBackends): RecordStor
       const [v3Outcomes, v2Outcomes] = await Promise.all([
         v3Records.length > 0 ? v3.removeIfUnchanged(v3Records) : [],
         v2Records.length > 0 ? v2.removeIfUnchanged(v2Records) : [],
-      ]);
+      ]).catch((e: unknown) => {
+        // No answer is no proof either way: a request that reached etcd may still be carried out
+        // (a frozen etcd applies what it had received when it resumes; v2 HTTP requests cannot be withdrawn).
+        if (!(e instanceof UnavailableError)) throw e;
+        const names = [...new Set(records.map((r) => r.service.name))].join(' ');
+        throw new UnavailableError(`the removal was not confirmed: ${e.message}`, `etcd may still carry out a delete it received; run micro-reg get ${names} to see what is left`);
+      });
       // Back in the order the records were given.
       return records.map((r) => (isV2(r) ? v2Outcomes : v3Outcomes).shift()!);
     },

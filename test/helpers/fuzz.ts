@@ -72,6 +72,9 @@ const oddPieces = [
   '\u2028', '\u2029', 'é', 'ü', '日本', '服务', 'שלום', '🚀', '👩‍💻', 'e\u0301', '\u200b', '\ufeff', 'Ω', '．．',
 ];
 
+/** Names, ids and domains that try to leave their key segment: traversal, separators, look-alike dots, NUL, blanks. */
+export const hostileSegments: readonly string[] = ['..', '.', '', ' ', '/', '//', '../..', '/..', '../', '..\\..', 'a/../../b', '%2e%2e', '．．', '\u2024\u2024', '\0', '\n', '..\u200b', 'ok'];
+
 /** A name or id from plain words and hostile pieces ('/', '..', unicode, quotes…); may be unusable as a key segment. */
 export function hostileName(rng: Rng): string {
   const parts = 1 + rng.int(4);

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { type EtcdCluster, type EtcdServer, startCluster } from '../helpers/etcd.js';
 import { fixture } from '../helpers/fixtures.js';
-import { runBin } from '../helpers/process.js';
+import { killAll, runBin } from '../helpers/process.js';
 import { seedV2 } from '../helpers/v2.js';
 import { waitFor } from '../helpers/wait.js';
+import { summary, waitForEvents, watchJson } from '../helpers/watch.js';
 
 const micro = fixture('micro-v6-greeter');
 const v2fx = fixture('v2-plugin-greeter');
@@ -52,12 +53,35 @@ async function waitServing(member: EtcdServer): Promise<void> {
   await waitFor(async () => (await runCli(['--endpoints', member.endpoint, '--timeout', '1s', '--prefix', prefix, 'list', '-o', 'names'])).code === 0, 30_000, `${member.endpoint} to serve reads`, 200);
 }
 
+/** The members a process has TCP connections to, from ss as an operator would look. */
+function connectedMembers(pid: number): number[] {
+  const ports = new Set<number>();
+  for (const line of execFileSync('ss', ['-tnpH'], { encoding: 'utf8' }).split('\n')) {
+    if (!line.includes(`pid=${pid},`)) continue;
+    const peer = line.trim().split(/\s+/)[4] ?? '';
+    ports.add(Number(peer.slice(peer.lastIndexOf(':') + 1)));
+  }
+  return cluster.members.flatMap((m, i) => (ports.has(m.clientPort) ? [i] : []));
+}
+
+/** Polls until the member answers a linearizable read: it is back in the cluster, not only serving its own state. */
+async function waitHealthy(member: EtcdServer): Promise<void> {
+  await waitFor(() => {
+    try {
+      execFileSync('etcdctl', ['--endpoints', member.endpoint, '--command-timeout', '1s', 'endpoint', 'health'], { env: { ...process.env, ETCDCTL_API: '3' }, stdio: 'pipe' });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 30_000, `${member.endpoint} to be healthy`, 200);
+}
+
 /** The index of the current leader, from etcdctl as an operator would ask. */
 function leaderIndex(): number {
   for (let i = 0; i < cluster.members.length; i++) {
     let status: string;
     try {
-      status = execFileSync('etcdctl', ['--endpoints', cluster.members[i]!.endpoint, '--command-timeout', '2s', 'endpoint', 'status', '-w', 'json'], { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'utf8' });
+      status = execFileSync('etcdctl', ['--endpoints', cluster.members[i]!.endpoint, '--command-timeout', '2s', 'endpoint', 'status', '-w', 'json'], { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch {
       continue;
     }
@@ -76,6 +100,7 @@ describe('a three-member etcd cluster', () => {
     await seedV2(cluster.members[0]!.endpoint, [{ key: v2fx.key.replace('/micro-registry/', v2Root), value: v2fx.bytes, ttl: 600 }]);
   });
   afterAll(async () => {
+    killAll();
     await cluster?.stop();
   });
 
@@ -144,6 +169,70 @@ describe('a three-member etcd cluster', () => {
     } finally {
       cluster.members[leader]!.thaw();
     }
+    await waitServing(cluster.members[leader]!);
+  });
+
+  it('killing the member a watch and the writers use, then the leader: register, deregister and watch go on through the others, every event once', async () => {
+    const watched = randomPrefix();
+    const leader = leaderIndex();
+    const follower = (leader + 1) % cluster.members.length;
+    // The watch asks the follower first, so it is the follower's stream that dies first.
+    const p = await watchJson(['--endpoints', endpointsWith(follower), '--prefix', watched, '--timeout', `${timeoutMs}ms`]);
+    const write = async (endpoints: string, args: string[]): Promise<void> => {
+      const r = await timed(['--endpoints', endpoints, '--prefix', watched, ...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.ms, args.join(' ')).toBeLessThan(limitMs);
+    };
+    const register = (endpoints: string, id: string): Promise<void> => write(endpoints, ['register', '--name', 'svc', '--address', '127.0.0.1:1', '--id', id, '--ttl', '0']);
+    const want: string[] = [];
+    const expectEvents = async (): Promise<void> => {
+      expect(summary(await waitForEvents(p, want.length, 20_000))).toEqual(want);
+    };
+    for (const id of ['w-1', 'w-2', 'w-3']) {
+      await register(cluster.endpoints(), id);
+      want.push(`create ${id}`);
+    }
+    await expectEvents();
+    expect(await waitFor(() => (connectedMembers(p.pid).length > 0 ? connectedMembers(p.pid) : undefined), 5000, 'the watch connections')).toEqual([follower]);
+
+    // A follower dies: no election, so every write answers within --timeout + 1 s.
+    await cluster.killMember(follower);
+    for (const id of ['w-4', 'w-5']) {
+      await register(endpointsWith(follower), id);
+      want.push(`create ${id}`);
+    }
+    await write(endpointsWith(follower), ['deregister', 'svc', '--node', 'w-1', '--yes']);
+    want.push('delete w-1 deregistered');
+    await expectEvents();
+    expect(p.stderr()).toMatch(/resumed at revision \d+/);
+    expect(connectedMembers(p.pid)).not.toContain(follower);
+    await cluster.restartMember(follower);
+    // Back in the cluster before the leader goes, or the two left would have no quorum.
+    await waitHealthy(cluster.members[follower]!);
+
+    // The leader dies. etcd drops a write forwarded to a dead leader and does not retry it, so a write
+    // sent before the others have elected a new one times out (exit 4, "not confirmed"): writes start
+    // once they have, and then answer within the limit again. Reads and the watch need no leader.
+    await cluster.killMember(leader);
+    const get = await timed(['--endpoints', endpointsWith(leader), '--prefix', watched, 'get', 'svc', '-o', 'json']);
+    expect(JSON.parse(get.stdout)[0].nodes.map((n: { id: string }) => n.id)).toEqual(['w-2', 'w-3', 'w-4', 'w-5']);
+    expect(get.ms).toBeLessThan(limitMs);
+    await waitFor(() => leaderIndex() !== leader, 10_000, 'a new leader', 200);
+    for (const id of ['w-6', 'w-7']) {
+      await register(endpointsWith(leader), id);
+      want.push(`create ${id}`);
+    }
+    await write(endpointsWith(leader), ['deregister', 'svc', '--node', 'w-2', '--node', 'w-3', '--yes']);
+    want.push('delete w-2 deregistered', 'delete w-3 deregistered');
+    await expectEvents();
+    // Nothing doubled: one more write gives exactly one more line.
+    await register(endpointsWith(leader), 'w-8');
+    want.push('create w-8');
+    await expectEvents();
+    expect(p.lines()).toHaveLength(want.length);
+    p.signal('SIGTERM');
+    expect((await p.exited()).code).toBe(0);
+    await cluster.restartMember(leader);
     await waitServing(cluster.members[leader]!);
   });
 

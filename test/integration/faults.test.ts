@@ -2,19 +2,35 @@
 // frozen etcd, bad arguments to every command, secrets that must never be printed, a read-only user.
 // The commands come from test/helpers/commands.ts, so new commands join these tests by being added there.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeService } from '../../src/registry/codec.js';
 import { EtcdClient } from '../../src/registry/client.js';
 import { keySpace } from '../../src/registry/keys.js';
 import type { Service } from '../../src/registry/model.js';
 import { randomPrefix, runCli } from '../helpers/cli.js';
-import { absentService, badGlobalOptions, commandsUnderTest } from '../helpers/commands.js';
+import { absentService, badGlobalOptions, commandsUnderTest, refusedByEveryCommand } from '../helpers/commands.js';
 import { type EtcdServer, etcdctl, freePort, startEtcd } from '../helpers/etcd.js';
 import { loadFixtures } from '../helpers/fixtures.js';
 import { type FuzzCase, Rng, fuzzSeed, genCase, genCaseOf } from '../helpers/fuzz.js';
 import { runBin } from '../helpers/process.js';
 
 const endpoint = inject('etcdEndpoint');
+
+/** A config directory of this file's own: `config` commands never touch the real ~/.config. */
+const configHome = mkdtempSync(join(tmpdir(), 'micro-reg-faults-config-'));
+afterAll(() => rmSync(configHome, { recursive: true, force: true }));
+const configEnv = { XDG_CONFIG_HOME: configHome };
+
+/** Runs the tasks, at most `width` at a time (processes that mostly wait on a dead etcd). */
+async function inParallel(tasks: (() => Promise<void>)[], width: number): Promise<void> {
+  const pending = [...tasks];
+  await Promise.all(Array.from({ length: width }, async () => {
+    for (let t = pending.shift(); t; t = pending.shift()) await t();
+  }));
+}
 
 interface RawEntry {
   key: string | Buffer;
@@ -158,19 +174,27 @@ describe('a stopped and a frozen etcd: every one-shot command exits 4 within --t
 
   const layouts = [[], ['--layout', 'v2'], ['--layout', 'auto'], ['--layout', 'domain']];
 
-  async function expectExit4Within(endpointArg: string, args: string[]): Promise<void> {
+  /**
+   * A command that connects exits 4 within --timeout + 1 s, with one error line and a hint; one that
+   * does not (completion, config) exits 0 just as fast: it never waits for etcd.
+   */
+  async function expectFailFastWithin(endpointArg: string, args: string[], connects: boolean): Promise<void> {
     const started = Date.now();
-    const r = await runBin(['--endpoints', endpointArg, '--timeout', '1s', ...args], { timeoutMs: 20_000 });
+    const r = await runBin(['--endpoints', endpointArg, '--timeout', '1s', ...args], { timeoutMs: 20_000, env: configEnv });
     const ms = Date.now() - started;
-    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(4);
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(connects ? 4 : 0);
     expect(ms, args.join(' ')).toBeLessThan(2000);
-    expect(r.stderr).toMatch(/^error: .*\nhint: .*\n$/);
+    if (connects) expect(r.stderr).toMatch(/^error: .*\nhint: .*\n$/);
   }
 
-  it('frozen (SIGSTOP)', async () => {
+  /** Every command in every layout, four processes at a time: each mostly waits for its deadline. */
+  const runs = (endpoints: () => string[]): (() => Promise<void>)[] =>
+    commandsUnderTest.flatMap((c) => layouts.flatMap((layout) => endpoints().map((e) => () => expectFailFastWithin(e, [...layout, ...c.args], c.connects))));
+
+  it(`frozen (SIGSTOP): ${commandsUnderTest.map((c) => c.name).join(', ')}`, async () => {
     server.freeze();
     try {
-      for (const c of commandsUnderTest) for (const layout of layouts) await expectExit4Within(server.endpoint, [...layout, ...c.args]);
+      await inParallel(runs(() => [server.endpoint]), 4);
     } finally {
       server.thaw();
     }
@@ -179,12 +203,7 @@ describe('a stopped and a frozen etcd: every one-shot command exits 4 within --t
   it('stopped (SIGKILL), and a port nobody listens on', async () => {
     await server.kill();
     const closed = `127.0.0.1:${await freePort()}`;
-    for (const c of commandsUnderTest) {
-      for (const layout of layouts) {
-        await expectExit4Within(server.endpoint, [...layout, ...c.args]);
-        await expectExit4Within(closed, [...layout, ...c.args]);
-      }
-    }
+    await inParallel(runs(() => [server.endpoint, closed]), 4);
     server = await server.restart();
   });
 });
@@ -194,11 +213,12 @@ describe('bad arguments exit 2 with a message naming the problem, never 1', () =
   for (const c of commandsUnderTest) {
     for (const [args, message] of c.badArguments) cases.push([c.name, args, message]);
     for (const [options, message] of badGlobalOptions) {
+      if (!c.connects && !refusedByEveryCommand(message)) continue;
       // Global options go before the command or after it. Before it, an option missing its value takes
       // the command as its value: then the message says so.
       const missingValue = message.source.includes('argument missing');
       const option = options[options.length - 1]!;
-      cases.push([c.name, [...options, ...c.args], missingValue ? new RegExp(`(no command given|unknown command .*): "${c.args[0]}" was taken as the value of ${option}`) : message]);
+      cases.push([c.name, [...options, ...c.args], missingValue ? new RegExp(`(no command given|unknown command .*|unknown option .*): "${c.args[0]}" was taken as the value of ${option}`) : message]);
       cases.push([c.name, [...c.args, ...options], message]);
     }
   }
@@ -206,14 +226,14 @@ describe('bad arguments exit 2 with a message naming the problem, never 1', () =
   it(`${cases.length} cases over ${commandsUnderTest.map((c) => c.name).join(', ')}`, async () => {
     const prefix = randomPrefix();
     for (const [name, args, message] of cases) {
-      const r = await runCli(['--endpoints', endpoint, ...(args.includes('--prefix') || args.includes('--layout') ? [] : ['--prefix', prefix]), ...args]);
+      const r = await runCli(['--endpoints', endpoint, ...(args.includes('--prefix') || args.includes('--layout') ? [] : ['--prefix', prefix]), ...args], { env: configEnv });
       const what = `${name}: micro-reg ${args.join(' ')}`;
       expect(r.code, `${what}\n${r.stderr}`).toBe(2);
       expect(r.stderr, what).toMatch(/^error: /);
       expect(r.stderr.split('\n')[0], what).toMatch(message);
       expect(r.stdout, what).toBe('');
       // -o json: the same error as one JSON line.
-      const json = await runCli(['-o', 'json', '--endpoints', endpoint, ...(args.includes('--prefix') || args.includes('--layout') ? [] : ['--prefix', prefix]), ...args]);
+      const json = await runCli(['-o', 'json', '--endpoints', endpoint, ...(args.includes('--prefix') || args.includes('--layout') ? [] : ['--prefix', prefix]), ...args], { env: configEnv });
       if (!args.includes('-o')) {
         expect(json.code, what).toBe(2);
         expect(JSON.parse(json.stderr), what).toMatchObject({ error: { code: 'usage', exitCode: 2 } });
@@ -231,13 +251,27 @@ describe('bad arguments exit 2 with a message naming the problem, never 1', () =
       '--layout', 'micro', 'v2', 'legacy', 'domain', 'auto', '--domain', '*', '--prefix', prefix, '/', '--selector', 'a=b', 'a', '--version',
       '--strict', '--debug', '--no-color', '--user', 'root:pw', '--password', 'pw', '--password-stdin', '--endpoints', endpoint, closed,
       'http://h', '--cert', '--key', '--cacert', '/nonexistent', '-h', '--help', '-V', '\u0000', '日本', '--bogus', '-x',
+      // The other commands and their options (no --keepalive: it would run until stopped). Addresses are
+      // closed loopback ports, so `check` connects nowhere else.
+      'register', 'deregister', 'watch', 'wait', 'check', 'completion', 'config', 'bash', 'get-contexts', 'set-context', 'current-context',
+      '--name', '--address', '127.0.0.1:1', '127.0.0.1:99999', '--id', '--ttl', '5', '-1', '--meta', 'k=v', '--file', '-', '--dry-run',
+      '--node', '--all', '--yes', '--count', '1', '--for', '200ms', '--nodes', '--gone', '--prune', '--concurrency', '--connect-timeout',
     ];
     for (let i = 0; i < 300; i++) {
       const args = Array.from({ length: 1 + rng.int(7) }, () => rng.pick(tokens));
+      // A watch ends: after the --for added last (the last value of an option wins).
+      if (args.includes('watch')) args.push('--for', '300ms');
       // Always a bounded etcd: the shared one, or a closed port with a short timeout.
-      const r = await runCli(['--endpoints', rng.chance(0.8) ? endpoint : closed, '--timeout', '300ms', '--prefix', prefix, ...args], { stdin: 'pw\n' });
+      const argv = ['--endpoints', rng.chance(0.8) ? endpoint : closed, '--timeout', '300ms', '--prefix', prefix, ...args];
+      // A run that does not end is a failure that names its arguments (in-process: it cannot be killed).
+      let timer: NodeJS.Timeout | undefined;
+      const r = await Promise.race([
+        runCli(argv, { stdin: 'pw\n', env: configEnv }),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`FUZZ_SEED=${seed} case ${i} did not end within 10 s: micro-reg ${JSON.stringify(argv)}`)), 10_000))),
+      ]).finally(() => clearTimeout(timer));
       const what = `FUZZ_SEED=${seed} case ${i}: micro-reg ${JSON.stringify(args)}\n${r.stderr}`;
-      expect([0, 2, 3, 4, 5, 6], what).toContain(r.code);
+      // 7: a wait timed out; 8: check found a registered 127.0.0.1:1 unreachable.
+      expect([0, 2, 3, 4, 5, 6, 7, 8], what).toContain(r.code);
       if (r.code !== 0) expect(r.stderr, what).toMatch(/^(error: [^\n]*\n(hint: [^\n]*\n)?|\{"error":[^\n]*\}\n)/);
       if (!args.includes('--debug')) expect(r.stderr, what).not.toMatch(/\n\s+at /);
     }
@@ -252,6 +286,9 @@ describe('secrets are never printed', () => {
     [authed, open] = await Promise.all([startEtcd({ enableV2: true }), startEtcd()]);
     etcdctl(authed, ['user', 'add', 'root:rootpw']);
     etcdctl(authed, ['auth', 'enable']);
+    // A context that holds the (wrong) password: one more way for it to come.
+    const made = await runCli(['config', 'set-context', 'secret-ctx', '--endpoints', authed.endpoint, '--user', `root:${secret}`], { env: configEnv });
+    expect(made.code, made.stderr).toBe(0);
   });
   afterAll(async () => {
     await Promise.all([authed.stop(), open.stop()]);
@@ -265,6 +302,7 @@ describe('secrets are never printed', () => {
       { args: ['--user', 'root', '--password-stdin'], stdin: `${secret}\n` },
       { args: [], env: { ETCD_USERNAME: 'root', ETCD_PASSWORD: secret } },
       { args: [], env: { ETCDCTL_USER: `root:${secret}` } },
+      { args: ['--context', 'secret-ctx'] },
     ];
     const situations: { args: string[]; code: number }[] = [
       { args: ['--endpoints', authed.endpoint, 'list'], code: 5 },
@@ -275,12 +313,23 @@ describe('secrets are never printed', () => {
       { args: ['--endpoints', authed.endpoint, '--layout', 'nope', 'list'], code: 2 },
       { args: ['--endpoints', authed.endpoint, '--timeout', 'soon', 'list'], code: 2 },
       { args: ['--endpoints', authed.endpoint, 'get', '..'], code: 2 },
+      // The other commands, refused by etcd.
+      { args: ['--endpoints', authed.endpoint, 'register', '--name', 'svc', '--address', '127.0.0.1:1'], code: 5 },
+      { args: ['--endpoints', authed.endpoint, 'deregister', 'svc', '--all', '--yes'], code: 5 },
+      { args: ['--endpoints', authed.endpoint, 'watch', '--count', '1', '--for', '2s'], code: 5 },
+      { args: ['--endpoints', authed.endpoint, 'wait', 'svc', '--timeout', '2s'], code: 5 },
+      { args: ['--endpoints', authed.endpoint, 'check'], code: 5 },
+      { args: ['--endpoints', closed, '--timeout', '500ms', 'register', '--name', 'svc', '--address', '127.0.0.1:1'], code: 4 },
+      // Those that never connect; get-contexts lists the context that holds the password.
+      { args: ['completion', 'bash'], code: 0 },
+      { args: ['config', 'get-contexts'], code: 0 },
+      { args: ['config', 'set-context', 'from-flags'], code: 0 },
     ];
     let runs = 0;
     for (const way of ways) {
       for (const s of situations) {
         for (const extra of [[], ['--debug'], ['-o', 'json'], ['--debug', '-o', 'json']]) {
-          const r = await runCli([...way.args, ...s.args, ...extra], { env: way.env ?? {}, ...(way.stdin !== undefined ? { stdin: way.stdin } : {}) });
+          const r = await runCli([...way.args, ...s.args, ...extra], { env: { ...configEnv, ...way.env }, ...(way.stdin !== undefined ? { stdin: way.stdin } : {}) });
           const what = `${JSON.stringify(way)} ${s.args.join(' ')} ${extra.join(' ')}`;
           expect(r.code, `${what}\n${r.stderr}`).toBe(s.code);
           expect(r.stdout + r.stderr, what).not.toContain(secret);
@@ -365,6 +414,32 @@ describe('etcd with authentication and a read-only user', () => {
     const nodes = (JSON.parse(get.stdout) as JsonService[])[0]!.nodes as { id: string; lease?: string; ttl?: number | null }[];
     expect(nodes.map((n) => n.id)).toEqual(['greeter-1', 'greeter-2']);
     expect(nodes[1]!.lease).toMatch(/^[0-9a-f]+$/);
+  });
+
+  /** Every key and lease in etcd, read as root: what a refused write must leave as it was. */
+  const everything = (): { keys: string; leases: string } => ({
+    keys: etcdctl(server, ['get', '', '--from-key', '-w', 'json'], ['--user', 'root:rootpw']).replace(/"header":\{[^}]*\},?/, ''),
+    leases: etcdctl(server, ['lease', 'list'], ['--user', 'root:rootpw']),
+  });
+
+  it('register and deregister exit 5 with nothing written, deleted or leased', async () => {
+    const before = everything();
+    const writes = [
+      ['register', '--name', 'greeter', '--address', '127.0.0.1:1', '--id', 'greeter-3'],
+      ['register', '--name', 'greeter', '--address', '127.0.0.1:1', '--id', 'greeter-1', '--ttl', '0'],
+      ['deregister', 'greeter', '--all', '--yes'],
+      ['deregister', 'greeter', '--node', 'greeter-2', '--yes', '-o', 'json'],
+    ];
+    for (const args of writes) {
+      const r = await runCli([...reader(), ...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(5);
+      expect(r.stderr).toMatch(/^(error: etcd at .* denied permission|\{"error":\{"code":"permission_denied")/);
+      expect(r.stdout).toBe('');
+    }
+    expect(everything()).toEqual(before);
+    // The records are all there, as a reader sees them.
+    const list = await runCli([...reader(), 'get', 'greeter', '-o', 'json']);
+    expect((JSON.parse(list.stdout) as JsonService[])[0]!.nodes.map((n) => n.id)).toEqual(['greeter-1', 'greeter-2']);
   });
 
   it('reading outside its permission exits 5, showing nothing', async () => {
