@@ -57,15 +57,15 @@ interface CommandSpec {
  * for the other commands' code.
  */
 const commandSpecs: readonly CommandSpec[] = [
-  { name: 'list', aliases: ['ls'], summary: 'list registered services: one row per name and version, with node and endpoint counts', load: async () => (await import('./commands/list.js')).listCommand },
-  { name: 'get', summary: 'show one service: every version, its nodes with the TTL left on their lease, and its endpoints', load: async () => (await import('./commands/get.js')).getCommand },
-  { name: 'watch', summary: 'stream registry changes as they happen: create, update, delete (deregistered or expired); nothing lost across reconnects', load: async () => (await import('./commands/watch.js')).watchCommand },
-  { name: 'wait', summary: 'wait until a service has --nodes N nodes registered (default 1), or with --gone until it has none; exit 7 on timeout', load: async () => (await import('./commands/wait.js')).waitCommand },
-  { name: 'register', summary: 'register a node as go-micro of the chosen layout does: one key per node, on a lease of --ttl seconds', load: async () => (await import('./commands/register.js')).registerCommand },
-  { name: 'deregister', summary: 'remove nodes of a service; only the records shown are deleted, a node re-registered meanwhile is kept', load: async () => (await import('./commands/deregister.js')).deregisterCommand },
-  { name: 'check', summary: 'connect to every node (TCP) and report it reachable, with latency, or unreachable, with the reason; exit 8 if any is unreachable', load: async () => (await import('./commands/check.js')).checkCommand },
-  { name: 'config', summary: 'named contexts (endpoints, credentials, TLS, layout) in the config file, as kubectl has them', load: async () => (await import('./commands/config.js')).configCommand },
-  { name: 'completion', summary: 'print a shell completion script: commands, options and service names (asked of etcd, 1s at most)', load: async () => (await import('./commands/completion.js')).completionCommand },
+  { name: 'list', aliases: ['ls'], summary: 'list registered services, one row per name and version', load: async () => (await import('./commands/list.js')).listCommand },
+  { name: 'get', summary: 'show a service: its versions, nodes with lease TTLs, endpoints', load: async () => (await import('./commands/get.js')).getCommand },
+  { name: 'watch', summary: 'stream registry changes live; nothing lost across reconnects', load: async () => (await import('./commands/watch.js')).watchCommand },
+  { name: 'wait', summary: 'wait until a service has N nodes registered, or none (--gone)', load: async () => (await import('./commands/wait.js')).waitCommand },
+  { name: 'register', summary: 'register nodes as go-micro does, on a lease', load: async () => (await import('./commands/register.js')).registerCommand },
+  { name: 'deregister', summary: 'remove nodes: only those shown, never one re-registered since', load: async () => (await import('./commands/deregister.js')).deregisterCommand },
+  { name: 'check', summary: 'probe every node over TCP; --prune removes the unreachable ones', load: async () => (await import('./commands/check.js')).checkCommand },
+  { name: 'config', summary: 'manage named contexts (endpoints, credentials, TLS, layout)', load: async () => (await import('./commands/config.js')).configCommand },
+  { name: 'completion', summary: 'print a bash, zsh or fish completion script', load: async () => (await import('./commands/completion.js')).completionCommand },
 ];
 
 /** The command the arguments name: the first word that is neither an option nor an option's value. */
