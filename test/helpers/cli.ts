@@ -5,6 +5,7 @@ import { main } from '../../src/cli.js';
 import type { IO } from '../../src/io.js';
 import type { Env } from '../../src/config.js';
 import { EtcdClient } from '../../src/registry/client.js';
+import { noConfigHome } from './process.js';
 
 export class TestIO implements IO {
   out = '';
@@ -21,7 +22,7 @@ export class TestIO implements IO {
     if (opts.stdin !== undefined) this.stdin.end(opts.stdin);
     this.stdoutIsTTY = opts.tty ?? false;
     this.stderrIsTTY = opts.tty ?? false;
-    this.env = opts.env ?? {};
+    this.env = { XDG_CONFIG_HOME: noConfigHome, ...opts.env };
     this.width = opts.columns ?? 120;
   }
   private width: number;

@@ -2,12 +2,19 @@
 // (runBin), or long-running (watch, wait, register --keepalive) followed line by line, signalled and
 // killed by PID (spawnCli).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const binPath = join(repoRoot, 'bin', 'micro-reg');
+
+/**
+ * Where micro-reg looks for its config file in tests unless a test says otherwise: a directory that does
+ * not exist, so that a developer's own contexts (~/.config/micro-reg) never change what a test talks to.
+ */
+export const noConfigHome = join(tmpdir(), 'micro-reg-tests-have-no-config');
 
 export interface ProcessResult {
   code: number | null;
@@ -18,7 +25,7 @@ export interface ProcessResult {
 /** Runs bin/micro-reg to completion (killed by PID after timeoutMs). */
 export function runBin(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binPath, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', XDG_CONFIG_HOME: noConfigHome, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,7 +60,7 @@ const running = new Set<ChildProcess>();
 export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
   const child = spawn(process.execPath, [binPath, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', XDG_CONFIG_HOME: noConfigHome, ...env },
   });
   running.add(child);
   let out = '';

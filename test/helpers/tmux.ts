@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binPath } from './process.js';
+import { binPath, noConfigHome } from './process.js';
 import { waitFor } from './wait.js';
 
 export { binPath };
@@ -30,7 +30,7 @@ export class TmuxSession {
 
   /** Runs `micro-reg args…` (or opts.shellCommand) in a detached terminal, 160x40 unless told. */
   constructor(args: readonly string[], opts: TmuxOptions = {}) {
-    const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
+    const env = Object.entries({ XDG_CONFIG_HOME: noConfigHome, ...opts.env }).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
     const redirect = opts.captureStdout ? ` > ${quote(this.stdoutFile)}` : '';
     const program = opts.shellCommand ?? `${quote(process.execPath)} ${quote(binPath)} ${args.map(quote).join(' ')}${redirect}`;
     // The exit code goes to a file; the pane stays so that the last screen can be read.

@@ -264,8 +264,12 @@ describe('bad arguments exit 2 with a message naming the problem, never 1', () =
     ];
     for (let i = 0; i < 300; i++) {
       const args = Array.from({ length: 1 + rng.int(7) }, () => rng.pick(tokens));
-      // A watch ends: after the --for added last (the last value of an option wins).
-      if (args.includes('watch')) args.push('--for', '300ms');
+      // A watch ends: after the --for added right after it (a `--` later would make a --for pushed at the
+      // end an operand) and after the one added last (the last value of an option wins).
+      if (args.includes('watch')) {
+        args.splice(args.indexOf('watch') + 1, 0, '--for', '300ms');
+        args.push('--for', '300ms');
+      }
       // Always a bounded etcd: the shared one, or a closed port with a short timeout.
       const argv = ['--endpoints', rng.chance(0.8) ? endpoint : closed, '--timeout', '300ms', '--prefix', prefix, ...args];
       // A run that does not end is a failure that names its arguments (in-process: it cannot be killed).
