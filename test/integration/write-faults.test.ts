@@ -156,6 +156,37 @@ describe('watch across a freeze of etcd (SIGSTOP, then SIGCONT)', () => {
   });
 });
 
+describe('watch over a connection that goes silently dead (etcd frozen past gRPC keepalive)', () => {
+  it('notices within ~15 s, says reconnecting…, and resumes after the thaw with every event once', async () => {
+    const prefix = '/watch-dead/';
+    const base = ['--endpoints', etcd.endpoint, '--layout', 'micro', '--prefix', prefix];
+    const p = await watchJson(base);
+    const put = async (id: string): Promise<void> => {
+      const r = await runCli([...base, 'register', '--name', 'svc', '--address', '127.0.0.1:1', '--id', id, '--ttl', '0']);
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await put('d-1');
+    await waitForEvents(p, 1);
+    const frozenAt = Date.now();
+    etcd.freeze();
+    try {
+      // No TCP reset comes from a frozen process: only the keepalive (ping every 10 s, 5 s to answer) can tell.
+      await p.waitForStderr(/reconnecting…/, 20_000);
+      expect(Date.now() - frozenAt).toBeLessThan(17_000);
+    } finally {
+      etcd.thaw();
+    }
+    await p.waitForStderr(/resumed at revision \d+/, 10_000);
+    await put('d-2');
+    expect(summary(await waitForEvents(p, 2))).toEqual(['create d-1', 'create d-2']);
+    await put('d-3');
+    expect(summary(await waitForEvents(p, 3))).toEqual(['create d-1', 'create d-2', 'create d-3']);
+    expect(p.lines()).toHaveLength(3);
+    p.signal('SIGTERM');
+    expect((await p.exited()).code).toBe(0);
+  }, 60_000);
+});
+
 describe('hostile names, ids and domains never write or delete outside the layout prefix', () => {
   const dir = mkdtempSync(join(tmpdir(), 'micro-reg-hostile-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
