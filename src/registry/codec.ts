@@ -224,6 +224,18 @@ export function decodeRecord(space: KeySpace, kv: RawKeyValue): RecordResult {
   return { kind: 'record', record };
 }
 
+/**
+ * A key read under a prefix that several layouts share (`micro` and `domain`): the first layout that
+ * claims the key decodes it; `foreign` when none does.
+ */
+export function decodeRecordIn(spaces: readonly KeySpace[], kv: RawKeyValue): RecordResult {
+  for (const space of spaces) {
+    const r = decodeRecord(space, kv);
+    if (r.kind !== 'foreign') return r;
+  }
+  return { kind: 'foreign' };
+}
+
 /** etcd lease ids are int64: decimal on the wire, hex as etcdctl prints them. */
 export function leaseHex(lease: string): string {
   return BigInt(lease).toString(16);

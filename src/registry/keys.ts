@@ -55,6 +55,24 @@ function domainSegment(space: KeySpace): string {
   return keySegment(domain, 'domain');
 }
 
+/** The v3 key spaces `--layout auto` covers (the v2 store is apart, reached over HTTP). */
+export function autoV3Spaces(domain?: string): KeySpace[] {
+  return [keySpace('micro'), keySpace('domain', undefined, domain ?? wildcardDomain), keySpace('legacy')];
+}
+
+/**
+ * Spaces grouped by the prefix they are read or watched under: `micro` and `domain` share one, and a
+ * prefix is read once, each key decoded by the first space that claims it (decodeRecordIn).
+ */
+export function groupByPrefix(spaces: readonly KeySpace[], prefixOf: (space: KeySpace) => string): Map<string, KeySpace[]> {
+  const groups = new Map<string, KeySpace[]>();
+  for (const space of spaces) {
+    const p = prefixOf(space);
+    groups.set(p, [...(groups.get(p) ?? []), space]);
+  }
+  return groups;
+}
+
 /** The directory holding every node of one service: servicePath(name) + "/". */
 export function serviceDir(space: KeySpace, service: string): string {
   const svc = keySegment(service, 'service name');

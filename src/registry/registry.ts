@@ -3,8 +3,8 @@
 // same codec. Commands get records and malformed records back.
 import type { RegistryConfig } from '../config.js';
 import type { EtcdClient } from './client.js';
-import { type RawKeyValue, decodeRecord, groupKey } from './codec.js';
-import { type KeySpace, defaultPrefixes, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix, wildcardDomain } from './keys.js';
+import { type RawKeyValue, decodeRecordIn, groupKey } from './codec.js';
+import { type KeySpace, autoV3Spaces, defaultPrefixes, groupByPrefix, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix } from './keys.js';
 import type { Layout, MalformedRecord, NodeRecord } from './model.js';
 import { type V2Client, v2RawKeyValue } from './v2.js';
 
@@ -46,11 +46,8 @@ export class Registry {
       this.client.countPrefix(defaultPrefixes.legacy),
       this.v2.hasEntries(defaultPrefixes.v2),
     ]);
-    const spaces: KeySpace[] = [];
-    if (microCount > 0) spaces.push(keySpace('micro'), keySpace('domain', undefined, domain ?? wildcardDomain));
-    if (legacyCount > 0) spaces.push(keySpace('legacy'));
-    if (v2Entries) spaces.push(keySpace('v2'));
-    return spaces;
+    const spaces = autoV3Spaces(domain).filter((s) => (s.layout === 'legacy' ? legacyCount : microCount) > 0);
+    return v2Entries ? [...spaces, keySpace('v2')] : spaces;
   }
 
   /** The key space records are written to: the chosen layout (auto writes to `micro`). */
@@ -65,13 +62,11 @@ export class Registry {
     const segment = service === undefined ? undefined : keySegment(service, 'service name');
     // Read each distinct prefix once; every space sharing it classifies the keys. `legacy` and `v2`
     // share a prefix but not a keyspace, so v2 spaces are read apart, through the v2 API.
-    const byPrefix = new Map<string, KeySpace[]>();
     const v2Spaces = spaces.filter((s) => s.layout === 'v2');
-    for (const space of spaces) {
-      if (space.layout === 'v2') continue;
-      const p = service === undefined ? readPrefix(space) : serviceReadPrefix(space, service);
-      byPrefix.set(p, [...(byPrefix.get(p) ?? []), space]);
-    }
+    const byPrefix = groupByPrefix(
+      spaces.filter((s) => s.layout !== 'v2'),
+      (space) => (service === undefined ? readPrefix(space) : serviceReadPrefix(space, service)),
+    );
     const result: ReadResult = { records: [], malformed: [], revision: '0', spaces };
     const firstOfGroup = opts.forGrouping ? new Set<string>() : undefined;
     // A service read under `micro` also covers `domain` keys of a domain named like the service; the
@@ -131,26 +126,24 @@ export interface ReadOptions {
 }
 
 function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult, firstOfGroup?: Set<string>): void {
-  for (const space of group) {
-    const r = decodeRecord(space, kv);
-    if (r.kind === 'foreign') continue;
-    if (r.kind === 'malformed') {
-      // Under one service's prefix, only that service's keys are its business.
-      if (segment === undefined || keyServiceSegment(space, kv.key) === segment) out.malformed.push(r.malformed);
-      return;
-    }
-    if (service !== undefined && r.record.service.name !== service) return;
-    if (firstOfGroup) {
-      const key = groupKey(r.record);
-      if (firstOfGroup.has(key)) r.record.service.endpoints = null;
-      else firstOfGroup.add(key);
-    }
-    out.records.push(r.record);
+  const r = decodeRecordIn(group, kv);
+  if (r.kind === 'foreign') return;
+  if (r.kind === 'malformed') {
+    // Under one service's prefix, only that service's keys are its business.
+    if (segment === undefined || keyServiceSegment(group[0]!.prefix, r.malformed.layout, kv.key) === segment) out.malformed.push(r.malformed);
     return;
   }
+  if (service !== undefined && r.record.service.name !== service) return;
+  if (firstOfGroup) {
+    const key = groupKey(r.record);
+    if (firstOfGroup.has(key)) r.record.service.endpoints = null;
+    else firstOfGroup.add(key);
+  }
+  out.records.push(r.record);
 }
 
-function keyServiceSegment(space: KeySpace, key: string): string | undefined {
-  const parts = key.slice(space.prefix.length).split('/');
-  return parts[space.layout === 'domain' ? 1 : 0];
+/** The service segment of a key: the layouts of one read group share its prefix. */
+function keyServiceSegment(prefix: string, layout: Layout, key: string): string | undefined {
+  const parts = key.slice(prefix.length).split('/');
+  return parts[layout === 'domain' ? 1 : 0];
 }

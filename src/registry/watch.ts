@@ -4,8 +4,8 @@
 // a v2 (HTTP long-poll) source feed the same pipeline.
 import { CliError, UnavailableError } from '../errors.js';
 import type { EtcdClient, RawWatchEvent, WatchStream } from './client.js';
-import { type RawKeyValue, decodeRecord } from './codec.js';
-import { type KeySpace, keySpace, readPrefix, wildcardDomain } from './keys.js';
+import { type RawKeyValue, decodeRecordIn } from './codec.js';
+import { type KeySpace, autoV3Spaces, groupByPrefix, keySpace, readPrefix } from './keys.js';
 import type { Registry } from './registry.js';
 import type { MalformedRecord, NodeRecord } from './model.js';
 
@@ -106,16 +106,6 @@ export interface PipelineHandlers {
   status(state: 'reconnecting' | 'resumed', detail: string): void;
   malformed(m: MalformedRecord): void;
   failed(error: unknown): void;
-}
-
-type Decoded = { kind: 'record'; record: NodeRecord } | { kind: 'malformed'; malformed: MalformedRecord } | { kind: 'foreign' };
-
-function decodeIn(spaces: readonly KeySpace[], kv: RawKeyValue): Decoded {
-  for (const space of spaces) {
-    const r = decodeRecord(space, kv);
-    if (r.kind !== 'foreign') return r;
-  }
-  return { kind: 'foreign' };
 }
 
 /** Lease lookups started ahead of the events of one batch. */
@@ -237,7 +227,7 @@ export class WatchPipeline {
   private async applySnapshot(state: SourceState, kvs: readonly RawKeyValue[], revision: string, resync: boolean): Promise<void> {
     const next = new Map<string, NodeRecord>();
     for (const kv of kvs) {
-      const d = decodeIn(state.source.spaces, kv);
+      const d = decodeRecordIn(state.source.spaces, kv);
       if (d.kind === 'record') next.set(kv.key, d.record);
       else if (d.kind === 'malformed') this.handlers.malformed(d.malformed);
     }
@@ -281,7 +271,7 @@ export class WatchPipeline {
       const was = state.records.get(key);
       const wasShown = was !== undefined && this.filter(was);
       if (change.kind === 'put') {
-        const d = decodeIn(state.source.spaces, change.kv);
+        const d = decodeRecordIn(state.source.spaces, change.kv);
         if (d.kind === 'foreign') continue;
         if (d.kind === 'malformed') {
           this.handlers.malformed(d.malformed);
@@ -301,7 +291,7 @@ export class WatchPipeline {
       state.records.delete(key);
       let gone = was;
       if (gone === undefined && change.prev !== undefined) {
-        const d = decodeIn(state.source.spaces, change.prev);
+        const d = decodeRecordIn(state.source.spaces, change.prev);
         if (d.kind === 'record') gone = d.record;
       }
       if (gone === undefined || !this.filter(gone)) continue;
@@ -508,12 +498,9 @@ export async function eventSources(registry: Registry): Promise<EventSource[]> {
   // Loaded when used: the v2 source brings Node's http/https, which other commands' start-up need not pay for.
   const v2Source = layout === 'v2' || layout === 'auto' ? (await import('./v2-watch.js')).V2EventSource : undefined;
   if (layout === 'v2') return [new v2Source!(registry.v2, keySpace('v2', prefix), { alongsideV3: false })];
-  const spaces = layout === 'auto' ? [keySpace('micro'), keySpace('domain', undefined, domain ?? wildcardDomain), keySpace('legacy')] : [keySpace(layout, prefix, domain)];
-  const byPrefix = new Map<string, KeySpace[]>();
-  for (const space of spaces) {
-    const p = readPrefix(space);
-    byPrefix.set(p, [...(byPrefix.get(p) ?? []), space]);
-  }
+  // Every layout auto covers is watched, not only those holding keys now: nodes may appear in any.
+  const spaces = layout === 'auto' ? autoV3Spaces(domain) : [keySpace(layout, prefix, domain)];
+  const byPrefix = groupByPrefix(spaces, readPrefix);
   const sources: EventSource[] = [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group));
   if (v2Source) sources.push(new v2Source(registry.v2, keySpace('v2'), { alongsideV3: true }));
   return sources;
