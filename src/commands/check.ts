@@ -3,12 +3,11 @@
 import { Command } from 'commander';
 import { parseDuration } from '../config.js';
 import type { CommandContext } from '../context.js';
-import { NotFoundError, UnreachableNodesError, UsageError } from '../errors.js';
+import { UnreachableNodesError, UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { probeAll } from '../probe.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
 import { recordStore } from '../registry/store.js';
-import { closeMatches } from '../registry/match.js';
 import { keySegment } from '../registry/keys.js';
 import type { NodeRecord } from '../registry/model.js';
 import { type CheckedNode, checkSummary, renderCheckJson, renderCheckTable } from '../render/check.js';
@@ -43,12 +42,8 @@ async function readRecords(ctx: CommandContext, service: string | undefined): Pr
   const registry = await ctx.registry();
   const stop = startSpinner(ctx.io, 'reading the registry…');
   try {
-    const result = await registry.read(service);
+    const result = service === undefined ? await registry.read() : await registry.readService(service);
     ctx.reportMalformed(result.malformed);
-    if (service !== undefined && result.records.length === 0) {
-      const similar = closeMatches(service, await registry.serviceSegments());
-      throw new NotFoundError(`service ${service} not found`, similar.length > 0 ? `did you mean ${similar.join(', ')}?` : 'run micro-reg list to see what is registered');
-    }
     return result.records.sort(compareRecords);
   } finally {
     stop();

@@ -7,7 +7,6 @@ import { CancelledError, NotFoundError, UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
 import { keySegment } from '../registry/keys.js';
-import { closeMatches } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import { type RemovalOutcome, recordStore } from '../registry/store.js';
@@ -56,16 +55,12 @@ export function selectNodes(service: string, records: readonly NodeRecord[], opt
   return { records: picked, unknownIds };
 }
 
-/** Reads the service's records; exit 3 (with close names) when it has none. */
+/** Reads the service's records (exit 3 when it has none). */
 async function readService(ctx: CommandContext, registry: Registry, service: string): Promise<NodeRecord[]> {
   const stop = startSpinner(ctx.io, `reading ${service}…`);
   try {
-    const result = await registry.read(service);
+    const result = await registry.readService(service);
     ctx.reportMalformed(result.malformed);
-    if (result.records.length === 0) {
-      const similar = closeMatches(service, await registry.serviceSegments());
-      throw new NotFoundError(`service ${service} not found`, similar.length > 0 ? `did you mean ${similar.join(', ')}?` : 'run micro-reg list to see what is registered');
-    }
     return result.records;
   } finally {
     stop();

@@ -2,6 +2,8 @@
 // distinct prefix (v3) or one recursive GET per directory (v2 keys API), each key classified by the
 // same codec. Commands get records and malformed records back.
 import type { RegistryConfig } from '../config.js';
+import { MalformedRecordError, NotFoundError } from '../errors.js';
+import { closeMatches } from './match.js';
 import type { EtcdClient } from './client.js';
 import { type RawKeyValue, decodeRecordIn, groupKey } from './codec.js';
 import { type KeySpace, autoV3Spaces, defaultPrefixes, groupByPrefix, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix } from './keys.js';
@@ -85,6 +87,21 @@ export class Registry {
       for (const leaf of tree.leaves) classify([space], v2RawKeyValue(leaf), segment, service, result, firstOfGroup);
     }
     return result;
+  }
+
+  /**
+   * One service's records, for the commands that need it to be there (get, deregister, check SERVICE):
+   * exit 6 when all it has are malformed records, exit 3 with close names when it has none.
+   */
+  async readService(service: string, opts: ReadOptions = {}): Promise<ReadResult> {
+    const result = await this.read(service, opts);
+    if (result.records.length > 0) return result;
+    if (result.malformed.length > 0) {
+      const keys = result.malformed.map((m) => `${m.key} (${m.reason})`);
+      throw new MalformedRecordError(`service ${service} has only malformed records: ${keys.join('; ')}`);
+    }
+    const similar = closeMatches(service, await this.serviceSegments());
+    throw new NotFoundError(`service ${service} not found`, similar.length > 0 ? `did you mean ${similar.join(', ')}?` : 'run micro-reg list to see what is registered');
   }
 
   /** Seconds left on each lease, looked up once per distinct lease. */
