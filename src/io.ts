@@ -50,7 +50,7 @@ export function processIO(): IO {
 
 /**
  * Everything on a stream up to its end, as UTF-8; undefined when it holds more than `maxBytes` (reading
- * stops there). For small inputs such as a password.
+ * stops there). For small inputs: a password, a Service file.
  */
 export function readToEnd(stream: Readable, maxBytes: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@
 // terminal. `--keepalive` stays in the foreground, renews the lease (v2: refreshes the key's TTL),
 // re-registers after a loss and deregisters on SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
+import { readToEnd } from '../io.js';
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { UnavailableError, UsageError } from '../errors.js';
@@ -37,21 +38,18 @@ function parseTtl(text: string | undefined): number {
   return Number(t);
 }
 
-function readServiceFile(path: string, stdin: CommandContext['io']['stdin']): Promise<string> {
-  if (path === '-') {
-    return new Promise((resolve, reject) => {
-      let text = '';
-      stdin.setEncoding('utf8');
-      stdin.on('data', (c: string) => (text += c));
-      stdin.once('end', () => resolve(text));
-      stdin.once('error', reject);
-    });
-  }
+/** A Service file is small; a bound keeps a wrong `--file -` pipe from filling memory. */
+const maxServiceFileBytes = 16 * 1024 * 1024;
+
+async function readServiceFile(path: string, stdin: CommandContext['io']['stdin']): Promise<string> {
+  let text: string | undefined;
   try {
-    return Promise.resolve(readFileSync(path, 'utf8'));
+    text = path === '-' ? await readToEnd(stdin, maxServiceFileBytes) : readFileSync(path, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read --file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  if (text === undefined) throw new UsageError(`--file ${path}: more than ${maxServiceFileBytes / 1024 / 1024} MiB; expected one go-micro Service`);
+  return text;
 }
 
 /** The form: asks for what the flags left out; required answers are validated as the flags are. */
