@@ -81,6 +81,16 @@ export function parseDuration(text: string, flag: string): number {
   return Math.round(total);
 }
 
+/** A whole number within [min, max] (--count, --nodes, --concurrency, --ttl); `expected` words the refusal. */
+export function parseWholeNumber(text: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER, expected?: string): number {
+  const n = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    throw new UsageError(`invalid ${flag} "${text}": expected ${expected ?? `a whole number, ${range}`}`);
+  }
+  return n;
+}
+
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v;
 }

@@ -1,7 +1,7 @@
 // `micro-reg check [service]`: a TCP connect to every node's address, reachable (with latency) or
 // unreachable (with the reason); exit 8 when any is unreachable. `--prune` deregisters those.
 import { Command } from 'commander';
-import { parseDuration } from '../config.js';
+import { parseDuration, parseWholeNumber } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { UnreachableNodesError, UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
@@ -23,14 +23,6 @@ interface CheckOptions {
 export const defaultConcurrency = 32;
 export const defaultConnectTimeout = '1s';
 const maxConcurrency = 1024;
-
-function parseConcurrency(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < 1 || n > maxConcurrency) {
-    throw new UsageError(`invalid --concurrency "${text}": expected a whole number from 1 to ${maxConcurrency}`);
-  }
-  return n;
-}
 
 function compareRecords(a: NodeRecord, b: NodeRecord): number {
   const [x, y] = [a.service, b.service];
@@ -84,7 +76,7 @@ export function checkCommand(run: Runner): Command {
     .action(
       run(async (ctx, service: string | undefined, opts: CheckOptions) => {
         ctx.requireOutput(['table', 'wide', 'json'], 'check');
-        const concurrency = parseConcurrency(opts.concurrency);
+        const concurrency = parseWholeNumber(opts.concurrency, '--concurrency', 1, maxConcurrency);
         const timeoutMs = parseDuration(opts.connectTimeout, '--connect-timeout');
         if (timeoutMs <= 0) throw new UsageError('invalid --connect-timeout: it must be more than 0');
         if (opts.yes && !opts.prune) throw new UsageError('--yes only goes with --prune');

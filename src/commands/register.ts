@@ -3,6 +3,7 @@
 // terminal. `--keepalive` stays in the foreground, renews the lease (v2: refreshes the key's TTL),
 // re-registers after a loss and deregisters on SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
+import { parseWholeNumber } from '../config.js';
 import { readToEnd } from '../io.js';
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
@@ -33,9 +34,8 @@ interface RegisterOptions {
 
 function parseTtl(text: string | undefined): number {
   if (text === undefined) return defaultTtl;
-  const t = text.trim().replace(/s$/, '');
-  if (!/^\d+$/.test(t) || Number(t) > 2 ** 31 - 1) throw new UsageError(`invalid --ttl "${text}": expected whole seconds, 0 for a record that never expires`);
-  return Number(t);
+  // "30s" reads as 30: the unit is seconds anyway.
+  return parseWholeNumber(text.trim().replace(/(\d)s$/, '$1'), '--ttl', 0, 2 ** 31 - 1, 'whole seconds, 0 for a record that never expires');
 }
 
 /** A Service file is small; a bound keeps a wrong `--file -` pipe from filling memory. */

@@ -1,7 +1,7 @@
 // `micro-reg watch [service…]`: a live, lossless stream of registry changes, as lines, JSON lines or a
 // full-screen table (--live).
 import { Command } from 'commander';
-import { parseDuration } from '../config.js';
+import { parseDuration, parseWholeNumber } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
@@ -31,10 +31,7 @@ interface EventOutput {
 }
 
 /** A whole number, 1 or more (--count, --nodes). */
-export function parseCount(text: string, flag = '--count'): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new UsageError(`invalid ${flag} "${text}": expected a whole number, 1 or more`);
-  return Number(text);
-}
+export const parseCount = (text: string, flag = '--count'): number => parseWholeNumber(text, flag, 1);
 
 /** "3 services, 5 nodes" of the records shown. */
 export function describeShown(records: readonly NodeRecord[]): string {

@@ -36,13 +36,18 @@ export interface Selector {
   value: string;
 }
 
-/** `--selector k=v`, repeatable. */
-export function parseSelectors(specs: readonly string[] | undefined): Selector[] {
+/** `key=value` options, repeatable (--selector, --meta): the key must not be empty, the value may be. */
+export function parseKeyValues(specs: readonly string[] | undefined, flag: string): [string, string][] {
   return (specs ?? []).map((spec) => {
     const i = spec.indexOf('=');
-    if (i <= 0) throw new UsageError(`invalid --selector "${spec}": expected key=value`);
-    return { key: spec.slice(0, i), value: spec.slice(i + 1) };
+    if (i <= 0) throw new UsageError(`invalid ${flag} "${spec}": expected key=value`);
+    return [spec.slice(0, i), spec.slice(i + 1)];
   });
+}
+
+/** `--selector k=v`, repeatable. */
+export function parseSelectors(specs: readonly string[] | undefined): Selector[] {
+  return parseKeyValues(specs, '--selector').map(([key, value]) => ({ key, value }));
 }
 
 /** A record matches when its node's metadata has every selector's key with that value. */

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { decodeService, encodeService, layoutFieldOrder, splitHostPort } from './codec.js';
 import { type KeySpace, keySegment, nodeKey } from './keys.js';
+import { parseKeyValues } from './match.js';
 import type { Endpoint, Layout, Metadata, Service } from './model.js';
 import type { EncodedRecord } from './store.js';
 
@@ -51,15 +52,9 @@ export function checkName(name: string, flag = '--name'): string {
   return name;
 }
 
-/** `--meta k=v` (repeatable); the key must not be empty, the value may be. */
+/** `--meta k=v` (repeatable). */
 export function parseMeta(specs: readonly string[] | undefined, flag = '--meta'): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const spec of specs ?? []) {
-    const i = spec.indexOf('=');
-    if (i <= 0) throw new UsageError(`invalid ${flag} "${spec}": expected key=value`);
-    out[spec.slice(0, i)] = spec.slice(i + 1);
-  }
-  return out;
+  return Object.fromEntries(parseKeyValues(specs, flag));
 }
 
 /** go-micro servers name their nodes `<name>-<server id>`, the id a fresh UUID. */
