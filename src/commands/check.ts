@@ -10,6 +10,7 @@ import { canPrompt, loadPrompts } from '../prompts.js';
 import { recordStore } from '../registry/store.js';
 import { keySegment } from '../registry/keys.js';
 import type { NodeRecord } from '../registry/model.js';
+import { compareRecords } from '../registry/codec.js';
 import { type CheckedNode, checkSummary, renderCheckJson, renderCheckTable } from '../render/check.js';
 import { type Runner, withExamples } from './command.js';
 
@@ -23,12 +24,6 @@ interface CheckOptions {
 export const defaultConcurrency = 32;
 export const defaultConnectTimeout = '1s';
 const maxConcurrency = 1024;
-
-function compareRecords(a: NodeRecord, b: NodeRecord): number {
-  const [x, y] = [a.service, b.service];
-  const cmp = (p: string, q: string): number => (p < q ? -1 : p > q ? 1 : 0);
-  return cmp(x.name, y.name) || cmp(x.version, y.version) || cmp(a.domain ?? '', b.domain ?? '') || cmp(x.nodes[0]!.id, y.nodes[0]!.id) || cmp(a.key, b.key);
-}
 
 async function readRecords(ctx: CommandContext, service: string | undefined): Promise<NodeRecord[]> {
   const registry = await ctx.registry();

@@ -241,8 +241,21 @@ export function leaseHex(lease: string): string {
   return BigInt(lease).toString(16);
 }
 
-function compareText(a: string, b: string): number {
+/** Plain code-unit order, the same on every machine (no locale). */
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Node records in the order listings show them: service, version, domain, node id, then key. */
+export function compareRecords(a: NodeRecord, b: NodeRecord): number {
+  const [x, y] = [a.service, b.service];
+  return (
+    compareText(x.name, y.name) ||
+    compareText(x.version, y.version) ||
+    compareText(a.domain ?? '', b.domain ?? '') ||
+    compareText(x.nodes[0]?.id ?? '', y.nodes[0]?.id ?? '') ||
+    compareText(a.key, b.key)
+  );
 }
 
 /** Records of one group make one service row: same layout, domain, name and version. */

@@ -1,6 +1,6 @@
 // Pure renderers for `watch`: one line per event for people, one JSON line per event for pipelines,
 // and the full-screen table of `--live`. Data in, strings out.
-import { groupServices } from '../registry/codec.js';
+import { compareRecords, groupServices } from '../registry/codec.js';
 import type { Endpoint, Metadata, NodeRecord } from '../registry/model.js';
 import type { RegistryEvent, WatchAction } from '../registry/watch.js';
 import { serviceJson } from './json.js';
@@ -135,21 +135,13 @@ export interface LiveScreen {
   recent: readonly string[];
 }
 
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /**
  * The `--live` screen as text for a terminal of `height` lines: the title, a table of nodes sorted by
  * service, version and node (created rows green, updated yellow, deleted red until they fade), and the
  * latest events. Each line clears the rest of its terminal line; the screen below is cleared.
  */
 export function renderLiveScreen(screen: LiveScreen, style: Style, height: number): string {
-  const rows = [...screen.rows].sort(
-    (a, b) =>
-      compare(a.record.service.name, b.record.service.name) ||
-      compare(a.record.service.version, b.record.service.version) ||
-      compare(a.record.domain ?? '', b.record.domain ?? '') ||
-      compare(a.record.service.nodes[0]?.id ?? '', b.record.service.nodes[0]?.id ?? ''),
-  );
+  const rows = [...screen.rows].sort((a, b) => compareRecords(a.record, b.record));
   const showDomain = rows.some((r) => r.record.domain !== undefined);
   const head = ['SERVICE', 'VERSION', ...(showDomain ? ['DOMAIN'] : []), 'NODE', 'ADDRESS', 'LEASE'];
   const paintRow = (mark: WatchAction | undefined, cells: string[]): string[] => {
