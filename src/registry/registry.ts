@@ -21,15 +21,37 @@ export interface ReadResult {
   spaces: KeySpace[];
 }
 
+/** How the Registry makes its clients: each on first use, so a run pays only for the API it talks to. */
+export interface RegistryClients {
+  /** etcd's v3 API (gRPC): every layout but `v2`. */
+  v3?: () => EtcdClient;
+  /** The etcd v2 keys API (HTTP): the `v2` layout, and `auto`'s probe of it. */
+  v2?: () => V2Client;
+}
+
 export class Registry {
   private resolvedSpaces: Promise<KeySpace[]> | undefined;
+  private v3Client: EtcdClient | undefined;
+  private v2Client: V2Client | undefined;
 
   constructor(
-    readonly client: EtcdClient,
     readonly config: RegistryConfig,
-    /** The etcd v2 keys API, for the `v2` layout (and `auto`'s probe of it). */
-    readonly v2: V2Client,
+    private readonly clients: RegistryClients,
   ) {}
+
+  /** The v3 client, made on first use (`--layout v2` never loads gRPC). */
+  get client(): EtcdClient {
+    if (!this.clients.v3) throw new Error('no etcd v3 client for this registry');
+    this.v3Client ??= this.clients.v3();
+    return this.v3Client;
+  }
+
+  /** The v2 keys API client, made on first use. */
+  get v2(): V2Client {
+    if (!this.clients.v2) throw new Error('no etcd v2 client for this registry');
+    this.v2Client ??= this.clients.v2();
+    return this.v2Client;
+  }
 
   /** The key spaces this invocation works on: the chosen layout, or for `auto` every layout that holds keys. */
   spaces(): Promise<KeySpace[]> {
@@ -106,7 +128,9 @@ export class Registry {
 
   /** Seconds left on each lease, looked up once per distinct lease. */
   leaseTtls(records: readonly NodeRecord[]): Promise<Map<string, number>> {
-    return this.client.leaseTtls(records.flatMap((r) => (r.lease === undefined ? [] : [r.lease])));
+    const leases = records.flatMap((r) => (r.lease === undefined ? [] : [r.lease]));
+    // v2 records have TTLs, no leases: nothing to ask the v3 API.
+    return leases.length === 0 ? Promise.resolve(new Map()) : this.client.leaseTtls(leases);
   }
 
   /** Service names (key segments) of the whole registry, keys only: cheap, for hints and completion. */

@@ -179,20 +179,23 @@ export interface StoreBackends {
  * must never be compared or deleted in the v3 keyspace (legacy keys share its prefix).
  */
 export function recordStore(layout: Layout, backends: StoreBackends): RecordStore {
-  const v3 = new V3Store(backends.client);
-  const v2 = new V2Store(backends.v2);
-  const writer: RecordStore = layout === 'v2' ? v2 : v3;
+  // Each store (and so each client) is made on first use: most runs touch one API only.
+  let v3Store: V3Store | undefined;
+  let v2Store: V2Store | undefined;
+  const v3 = (): V3Store => (v3Store ??= new V3Store(backends.client));
+  const v2 = (): V2Store => (v2Store ??= new V2Store(backends.v2));
+  const writer = (): RecordStore => (layout === 'v2' ? v2() : v3());
   return {
-    write: (records, ttl) => writer.write(records, ttl),
-    renew: (written) => writer.renew(written),
-    remove: (written) => writer.remove(written),
+    write: (records, ttl) => writer().write(records, ttl),
+    renew: (written) => writer().renew(written),
+    remove: (written) => writer().remove(written),
     async removeIfUnchanged(records) {
       const isV2 = (r: NodeRecord): boolean => r.layout === 'v2';
       const v3Records = records.filter((r) => !isV2(r));
       const v2Records = records.filter(isV2);
       const [v3Outcomes, v2Outcomes] = await Promise.all([
-        v3Records.length > 0 ? v3.removeIfUnchanged(v3Records) : [],
-        v2Records.length > 0 ? v2.removeIfUnchanged(v2Records) : [],
+        v3Records.length > 0 ? v3().removeIfUnchanged(v3Records) : [],
+        v2Records.length > 0 ? v2().removeIfUnchanged(v2Records) : [],
       ]).catch((e: unknown) => {
         // No answer is no proof either way: a request that reached etcd may still be carried out
         // (a frozen etcd applies what it had received when it resumes; v2 HTTP requests cannot be withdrawn).

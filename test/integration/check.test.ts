@@ -164,7 +164,7 @@ describe('check against a real etcd and real sockets', () => {
     await seed(endpoint, [nodeEntry(prefix, 'a', deadAddress), nodeEntry(prefix, 'b', deadAddress), nodeEntry(prefix, 'c', deadAddress)]);
     const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
     try {
-      const registry = new Registry(client, resolveRegistryConfig({ endpoints: endpoint, prefix }, {}));
+      const registry = new Registry(resolveRegistryConfig({ endpoints: endpoint, prefix }, {}), { v3: () => client });
       const { records } = await registry.read();
       expect(records).toHaveLength(3);
       // After the read: b re-registers (a new put), c is removed by someone else.

@@ -107,7 +107,7 @@ describe('deregister against a real etcd', () => {
   it('the race: a node rewritten between read and delete is kept and reported, the others go', async () => {
     const s = await seeded('micro');
     const config = resolveRegistryConfig({ endpoints: endpoint, layout: 'micro', prefix: s.prefix }, {});
-    const registry = new Registry(client, config);
+    const registry = new Registry(config, { v3: () => client });
     // What deregister reads and shows…
     const shown = selectNodes(service, (await registry.read(service)).records, {}).records;
     expect(shown).toHaveLength(3);

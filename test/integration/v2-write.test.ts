@@ -208,7 +208,7 @@ describe('deregister --layout v2', () => {
     const client = new EtcdClient(connection);
     const v2 = new V2Client(connection);
     try {
-      const registry = new Registry(client, resolveRegistryConfig({ endpoints: endpoint, layout: 'v2', prefix: root }, {}), v2);
+      const registry = new Registry(resolveRegistryConfig({ endpoints: endpoint, layout: 'v2', prefix: root }, {}), { v3: () => client, v2: () => v2 });
       // What deregister reads and shows…
       const shown = selectNodes(service, (await registry.read(service)).records, {}).records;
       expect(shown.map((r) => r.service.nodes[0]!.id)).toEqual(['n1', 'n2', 'n3']);
