@@ -62,6 +62,13 @@ export class TmuxSession {
     this.tmux('send-keys', '-t', 'test', '-l', text);
   }
 
+  /** Waits for a prompt, types the answer and presses Enter, as a person answers a form. */
+  async answer(prompt: RegExp, text: string): Promise<void> {
+    await this.waitForScreen(prompt);
+    if (text !== '') this.type(text);
+    this.keys('Enter');
+  }
+
   waitForScreen(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
     return waitFor(() => {
       const s = this.screen();
