@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import { binPath, noConfigHome } from './process.js';
 import { waitFor } from './wait.js';
 
-export { binPath };
-
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 export interface TmuxOptions {
@@ -50,6 +48,11 @@ export class TmuxSession {
   /** The screen as text; with escapes kept (colours) when asked. */
   screen(withEscapes = false): string {
     return this.tmux('capture-pane', '-p', ...(withEscapes ? ['-e'] : []), '-t', 'test');
+  }
+
+  /** A tmux format of the pane, e.g. '#{cursor_flag} #{alternate_on}': terminal state a screen dump does not show. */
+  display(format: string): string {
+    return this.tmux('display-message', '-p', '-t', 'test', format).trim();
   }
 
   /** Keys as tmux names them: literal text, or 'Enter', 'Space', 'Down', 'C-c'… */

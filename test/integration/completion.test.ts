@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { freePort } from '../helpers/etcd.js';
 import { fixture } from '../helpers/fixtures.js';
-import { TmuxSession, binPath } from '../helpers/tmux.js';
+import { binPath } from '../helpers/process.js';
+import { TmuxSession } from '../helpers/tmux.js';
 
 const endpoint = inject('etcdEndpoint');
 const services = ['go.micro.srv.greeter', 'go.micro.srv.orders', 'payments'];

@@ -1,54 +1,34 @@
 // `register --keepalive` as a real process (the built bin/micro-reg) against an etcd of its own, which
 // the test stops and starts again on the same data dir.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdClient } from '../../src/registry/client.js';
 import { randomPrefix } from '../helpers/cli.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
-import { binPath } from '../helpers/tmux.js';
+import { killAll, spawnCli } from '../helpers/process.js';
 import { elapse, waitFor } from '../helpers/wait.js';
-
-interface Running {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exited: Promise<number | null>;
-}
-
-function spawnRegister(args: string[]): Running {
-  const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, out: () => out, err: () => err, exited };
-}
 
 describe('register --keepalive', () => {
   let etcd: EtcdServer;
-  const running: Running[] = [];
   const clientFor = (server: EtcdServer) => new EtcdClient({ endpoints: [server.endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 2000 });
 
   beforeAll(async () => {
     etcd = await startEtcd();
   });
   afterAll(async () => {
-    for (const r of running) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+    killAll();
     await etcd.stop();
   });
 
   it('renews the lease, re-registers after the lease is revoked, and SIGTERM deletes the record and revokes the lease', async () => {
     const prefix = randomPrefix();
     const key = `${prefix}ka/ka-1`;
-    const reg = spawnRegister(['--endpoints', etcd.endpoint, '--prefix', prefix, 'register', '--name', 'ka', '--address', '10.0.0.1:80', '--id', 'ka-1', '--ttl', '2', '--keepalive', '-o', 'json']);
-    running.push(reg);
+    const reg = spawnCli(['--endpoints', etcd.endpoint, '--prefix', prefix, 'register', '--name', 'ka', '--address', '10.0.0.1:80', '--id', 'ka-1', '--ttl', '2', '--keepalive', '-o', 'json']);
     const client = clientFor(etcd);
     try {
-      const first = await waitFor(() => reg.out().split('\n')[0] || undefined, 10_000, 'the registration line');
+      const first = await waitFor(() => reg.lines()[0], 10_000, 'the registration line');
       const lease = BigInt(`0x${JSON.parse(first).lease}`).toString();
       // Alive well past its TTL of 2s: it is being renewed.
-      await waitFor(async () => (await client.leaseTtl(lease)) > 0 && reg.err().includes('keeping lease'), 5_000, 'keepalive to start');
+      await waitFor(async () => (await client.leaseTtl(lease)) > 0 && reg.stderr().includes('keeping lease'), 5_000, 'keepalive to start');
       const started = Date.now();
       await waitFor(async () => {
         const { kvs } = await client.rangePrefix(key);
@@ -58,17 +38,17 @@ describe('register --keepalive', () => {
 
       // Someone revokes the lease (the record goes with it): it is written again on a new lease.
       await client.revoke(lease);
-      const second = await waitFor(() => reg.out().split('\n')[1] || undefined, 5_000, 'a second registration line');
+      const second = await waitFor(() => reg.lines()[1], 5_000, 'a second registration line');
       const newLease = BigInt(`0x${JSON.parse(second).lease}`).toString();
       expect(newLease).not.toBe(lease);
       await waitFor(async () => (await client.rangePrefix(key)).kvs[0]?.lease === newLease, 3_000, 'the record on the new lease');
-      expect(reg.err()).toMatch(/lease lost .*registering again/);
+      expect(reg.stderr()).toMatch(/lease lost .*registering again/);
 
-      reg.child.kill('SIGTERM');
-      expect(await reg.exited).toBe(0);
+      reg.signal('SIGTERM');
+      expect((await reg.exited()).code).toBe(0);
       expect((await client.rangePrefix(key)).kvs).toHaveLength(0);
       expect(await client.leaseTtl(newLease)).toBe(-1);
-      expect(reg.err()).toMatch(/SIGTERM: deregistering/);
+      expect(reg.stderr()).toMatch(/SIGTERM: deregistering/);
     } finally {
       client.close();
     }
@@ -78,14 +58,13 @@ describe('register --keepalive', () => {
     const prefix = randomPrefix();
     const key = `${prefix}outage/outage-1`;
     const ttl = 2;
-    const reg = spawnRegister(['--endpoints', etcd.endpoint, '--prefix', prefix, '--timeout', '1s', 'register', '--name', 'outage', '--address', '10.0.0.2:80', '--id', 'outage-1', '--ttl', String(ttl), '--keepalive']);
-    running.push(reg);
+    const reg = spawnCli(['--endpoints', etcd.endpoint, '--prefix', prefix, '--timeout', '1s', 'register', '--name', 'outage', '--address', '10.0.0.2:80', '--id', 'outage-1', '--ttl', String(ttl), '--keepalive']);
     let client = clientFor(etcd);
-    await waitFor(async () => (await client.rangePrefix(key)).kvs.length === 1 && reg.err().includes('keeping lease'), 10_000, 'the registration');
+    await waitFor(async () => (await client.rangePrefix(key)).kvs.length === 1 && reg.stderr().includes('keeping lease'), 10_000, 'the registration');
     client.close();
 
     await etcd.kill();
-    await waitFor(() => /etcd does not answer/.test(reg.err()), 10_000, 'the outage to be reported');
+    await waitFor(() => /etcd does not answer/.test(reg.stderr()), 10_000, 'the outage to be reported');
     // The outage itself is the condition under test: etcd stays down for more than twice the TTL.
     await elapse(2 * ttl * 1000 + 500);
     expect(reg.child.exitCode).toBeNull();
@@ -95,7 +74,7 @@ describe('register --keepalive', () => {
     try {
       await waitFor(async () => (await client.rangePrefix(key)).kvs.length === 1, 3_000, 'the record to be back');
       expect(Date.now() - restarted).toBeLessThan(3_000);
-      await waitFor(() => /etcd answers again/.test(reg.err()), 5_000, 'the reconnect to be reported');
+      await waitFor(() => /etcd answers again/.test(reg.stderr()), 5_000, 'the reconnect to be reported');
       // And it is kept alive from then on: present and on a live lease for more than twice the TTL.
       const since = Date.now();
       await waitFor(async () => {
@@ -103,8 +82,8 @@ describe('register --keepalive', () => {
         if (kvs.length !== 1 || (await client.leaseTtl(kvs[0]!.lease!)) <= 0) throw new Error('record or lease gone');
         return Date.now() - since > 2 * ttl * 1000 + 500;
       }, 10_000, 'the record to stay alive after the restart');
-      reg.child.kill('SIGINT');
-      expect(await reg.exited).toBe(0);
+      reg.signal('SIGINT');
+      expect((await reg.exited()).code).toBe(0);
       expect((await client.rangePrefix(key)).kvs).toHaveLength(0);
     } finally {
       client.close();

@@ -7,7 +7,7 @@ import { EtcdClient } from '../../src/registry/client.js';
 import { freePort } from '../helpers/etcd.js';
 import { randomPrefix, runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
-import { binPath } from '../helpers/tmux.js';
+import { binPath } from '../helpers/process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const endpoint = inject('etcdEndpoint');

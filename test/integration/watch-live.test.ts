@@ -1,29 +1,21 @@
 // `watch --live` in a real pseudo-terminal (tmux running the built bin/micro-reg): the table appears,
 // follows changes with colour, and Ctrl-C restores the terminal and exits 0.
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { EtcdClient } from '../../src/registry/client.js';
 import { randomPrefix } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { binPath } from '../helpers/process.js';
+import { TmuxSession } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait.js';
 
 const endpoint = inject('etcdEndpoint');
-const session = `micro-reg-live-${randomBytes(4).toString('hex')}`;
-const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
-/** The visible screen; with `escapes`, colours as escape sequences. */
-const screen = (escapes = false): string => tmux('capture-pane', '-t', session, '-p', ...(escapes ? ['-e'] : []));
 
 describe('watch --live in a terminal', () => {
   const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+  let t: TmuxSession | undefined;
   afterAll(() => {
     client.close();
-    try {
-      tmux('kill-session', '-t', session);
-    } catch {
-      // already gone
-    }
+    t?.close();
   });
 
   it('draws the nodes, redraws on change, and restores the terminal on Ctrl-C', async () => {
@@ -34,8 +26,10 @@ describe('watch --live in a terminal', () => {
       client.put(f.key.replace('/micro/registry/', prefix).replace(id, node), f.bytes.replaceAll(id, node).replace('10.0.0.5:54321', address));
     await put('live-1', '10.0.0.1:1');
 
-    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', 'bash --norc --noprofile');
-    tmux('send-keys', '-t', session, `PS1='$ '; clear; echo BEFORE-LIVE; ${process.execPath} ${binPath} watch --live --endpoints ${endpoint} --prefix ${prefix}; echo EXIT=$?`, 'Enter');
+    t = new TmuxSession([], { shellCommand: 'bash --norc --noprofile', width: 120, height: 30 });
+    const shell = t;
+    const screen = (escapes = false): string => shell.screen(escapes);
+    t.keys(`PS1='$ '; clear; echo BEFORE-LIVE; ${process.execPath} ${binPath} watch --live --endpoints ${endpoint} --prefix ${prefix}; echo EXIT=$?`, 'Enter');
 
     // The alternate screen hides the shell; the table shows the node registered before.
     await waitFor(() => /micro-reg watch all services — 1 service, 1 node/.test(screen()) && !/BEFORE-LIVE/.test(screen()), 10_000, 'the live screen');
@@ -49,12 +43,12 @@ describe('watch --live in a terminal', () => {
     // The new row is green (SGR 32) while it is fresh.
     expect(screen(true)).toMatch(/\x1b\[32mlive-2/);
 
-    tmux('send-keys', '-t', session, 'C-c');
+    t.keys('C-c');
     await waitFor(() => /EXIT=0/.test(screen()), 10_000, 'exit 0 after Ctrl-C');
     // Back on the normal screen: the shell's lines are there, the table is gone, the cursor is shown.
     expect(screen()).toMatch(/BEFORE-LIVE/);
     expect(screen()).toMatch(/watching 1 service, 1 node at revision \d+/);
     expect(screen()).not.toMatch(/Recent changes/);
-    expect(tmux('display-message', '-p', '-t', session, '#{cursor_flag} #{alternate_on}').trim()).toBe('1 0');
+    expect(t.display('#{cursor_flag} #{alternate_on}')).toBe('1 0');
   });
 });
