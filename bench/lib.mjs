@@ -70,9 +70,12 @@ export function record(serviceIndex, nodeIndex) {
   return { key: `/micro/registry/${name}/${id}`, value: encodeService(service, v.order) };
 }
 
+/** A plain v3 client of the bench etcd. */
+export const etcdClient = (endpoint, timeoutMs = 10000) => new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs });
+
 /** Writes nodes [from, to) spread over `services` services, 64 puts in flight, on one lease. */
 export async function seed(endpoint, from, to, services) {
-  const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 10000 });
+  const client = etcdClient(endpoint);
   try {
     const lease = await client.grant(3600);
     let next = from;

@@ -4,14 +4,14 @@
 // watcher's resident memory each second. Bounded: `seconds` of writing, then at most 10 s to drain.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { EtcdClient } from '../dist/registry/client.js';
+import { etcdClient } from './lib.mjs';
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function watchBench(endpoint, bin, { rate = 5000, seconds = 10 } = {}) {
   const prefix = `/bench-watch-${Date.now()}/micro/registry/`;
-  const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+  const client = etcdClient(endpoint, 5000);
   const watcher = spawn(process.execPath, [bin, 'watch', '-o', 'json', '--endpoints', endpoint, '--prefix', prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
   const latencies = [];
   let seen = 0;

@@ -51,6 +51,11 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
   return { code, stdout: io.out, stderr: io.err };
 }
 
+/** A plain v3 client of a test etcd on loopback, for writing and reading keys as go-micro or etcdctl would. */
+export function etcdClient(endpoint: string, timeoutMs = 5000): EtcdClient {
+  return new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs });
+}
+
 /** A key directory no other test uses. */
 export function randomPrefix(): string {
   return `/test-${randomBytes(6).toString('hex')}/`;
@@ -65,7 +70,7 @@ export interface SeedEntry {
 
 /** Writes raw keys as go-micro would (plain put, or put on a lease). */
 export async function seed(endpoint: string, entries: readonly SeedEntry[]): Promise<void> {
-  const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+  const client = etcdClient(endpoint);
   try {
     for (const e of entries) {
       const lease = e.ttl ? await client.grant(e.ttl) : undefined;

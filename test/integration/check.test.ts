@@ -1,10 +1,9 @@
 import { type Server, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveRegistryConfig } from '../../src/config.js';
-import { EtcdClient } from '../../src/registry/client.js';
 import { V3Store } from '../../src/registry/store.js';
 import { Registry } from '../../src/registry/registry.js';
-import { type SeedEntry, randomPrefix, runCli, seed } from '../helpers/cli.js';
+import { etcdClient, randomPrefix, runCli, seed, type SeedEntry } from '../helpers/cli.js';
 import { freePort } from '../helpers/etcd.js';
 import { fixture } from '../helpers/fixtures.js';
 import { TmuxSession } from '../helpers/tmux.js';
@@ -34,7 +33,7 @@ function listen(): Promise<{ server: Server; address: string }> {
 }
 
 async function keysUnder(prefix: string): Promise<string[]> {
-  const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+  const client = etcdClient(endpoint);
   try {
     return (await client.rangePrefix(prefix, { keysOnly: true })).kvs.map((kv) => kv.key).sort();
   } finally {
@@ -162,7 +161,7 @@ describe('check against a real etcd and real sockets', () => {
   it('pruning keeps a node that re-registered since it was read, and tells a vanished one apart', async () => {
     const prefix = randomPrefix();
     await seed(endpoint, [nodeEntry(prefix, 'a', deadAddress), nodeEntry(prefix, 'b', deadAddress), nodeEntry(prefix, 'c', deadAddress)]);
-    const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+    const client = etcdClient(endpoint);
     try {
       const registry = new Registry(resolveRegistryConfig({ endpoints: endpoint, prefix }, {}), { v3: () => client });
       const { records } = await registry.read();

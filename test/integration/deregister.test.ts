@@ -1,14 +1,13 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { selectNodes } from '../../src/commands/deregister.js';
 import { resolveRegistryConfig } from '../../src/config.js';
-import { EtcdClient } from '../../src/registry/client.js';
 import { Registry } from '../../src/registry/registry.js';
 import { V3Store } from '../../src/registry/store.js';
-import { randomPrefix, runCli, seed } from '../helpers/cli.js';
+import { etcdClient, randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { type Fixture, fixture } from '../helpers/fixtures.js';
 
 const endpoint = inject('etcdEndpoint');
-const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+const client = etcdClient(endpoint);
 afterAll(() => client.close());
 
 const fixtures = { micro: 'micro-v6-greeter', domain: 'domain-micro-greeter', legacy: 'legacy-greeter' } as const;

@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeService } from '../../src/registry/codec.js';
-import { EtcdClient } from '../../src/registry/client.js';
 import { keySpace } from '../../src/registry/keys.js';
 import type { Service } from '../../src/registry/model.js';
-import { randomPrefix, runCli } from '../helpers/cli.js';
+import { etcdClient, randomPrefix, runCli } from '../helpers/cli.js';
 import { absentService, badGlobalOptions, commandsUnderTest, refusedByEveryCommand } from '../helpers/commands.js';
 import { type EtcdServer, etcdctl, freePort, startEtcd } from '../helpers/etcd.js';
 import { loadFixtures } from '../helpers/fixtures.js';
@@ -39,7 +38,7 @@ interface RawEntry {
 
 /** Writes raw bytes as a broken client would, 16 puts at a time. */
 async function seedRaw(at: string, entries: readonly RawEntry[]): Promise<void> {
-  const client = new EtcdClient({ endpoints: [at], tls: false, insecureSkipVerify: false, timeoutMs: 10_000 });
+  const client = etcdClient(at, 10_000);
   try {
     const pending = [...entries];
     const worker = async (): Promise<void> => {

@@ -1,13 +1,12 @@
 // The interactive register form and deregister's checkbox list, driven through a real pseudo-terminal
 // (tmux) running the built bin/micro-reg, typing keys as a person would.
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
-import { EtcdClient } from '../../src/registry/client.js';
-import { randomPrefix, seed } from '../helpers/cli.js';
+import { etcdClient, randomPrefix, seed } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { TmuxSession } from '../helpers/tmux.js';
 
 const endpoint = inject('etcdEndpoint');
-const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+const client = etcdClient(endpoint);
 const sessions: TmuxSession[] = [];
 afterEach(() => {
   for (const s of sessions.splice(0)) s.close();

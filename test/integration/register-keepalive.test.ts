@@ -1,15 +1,14 @@
 // `register --keepalive` as a real process (the built bin/micro-reg) against an etcd of its own, which
 // the test stops and starts again on the same data dir.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdClient } from '../../src/registry/client.js';
-import { randomPrefix } from '../helpers/cli.js';
+import { etcdClient, randomPrefix } from '../helpers/cli.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
 import { killAll, spawnCli } from '../helpers/process.js';
 import { elapse, waitFor } from '../helpers/wait.js';
 
 describe('register --keepalive', () => {
   let etcd: EtcdServer;
-  const clientFor = (server: EtcdServer) => new EtcdClient({ endpoints: [server.endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 2000 });
+  const clientFor = (server: EtcdServer) => etcdClient(server.endpoint, 2000);
 
   beforeAll(async () => {
     etcd = await startEtcd();

@@ -3,15 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { EtcdClient } from '../../src/registry/client.js';
 import { freePort } from '../helpers/etcd.js';
-import { randomPrefix, runCli } from '../helpers/cli.js';
+import { etcdClient, randomPrefix, runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { binPath } from '../helpers/process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const endpoint = inject('etcdEndpoint');
-const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+const client = etcdClient(endpoint);
 const dir = mkdtempSync(join(tmpdir(), 'micro-reg-register-'));
 afterAll(() => {
   client.close();

@@ -1,9 +1,8 @@
 // `wait` against a real etcd: it returns as soon as the condition holds (already, or after writes made
 // while it waits), follows a lease expiry with --gone, and times out with exit 7.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { EtcdClient } from '../../src/registry/client.js';
 import { main } from '../../src/cli.js';
-import { TestIO, randomPrefix, runCli } from '../helpers/cli.js';
+import { etcdClient, randomPrefix, runCli, TestIO } from '../helpers/cli.js';
 import { freePort } from '../helpers/etcd.js';
 import { fixture } from '../helpers/fixtures.js';
 import { killAll, spawnCli } from '../helpers/process.js';
@@ -14,7 +13,7 @@ const service = 'go.micro.srv.greeter';
 const fixtureId = 'go.micro.srv.greeter-d3e0d7a4-8c1b-4a5e-9f2d-6b7c8a9e0f12';
 
 describe('wait', () => {
-  const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+  const client = etcdClient(endpoint);
   const v6 = fixture('micro-v6-greeter');
   afterAll(() => {
     killAll();

@@ -1,8 +1,7 @@
 // `watch --live` in a real pseudo-terminal (tmux running the built bin/micro-reg): the table appears,
 // follows changes with colour, and Ctrl-C restores the terminal and exits 0.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { EtcdClient } from '../../src/registry/client.js';
-import { randomPrefix } from '../helpers/cli.js';
+import { etcdClient, randomPrefix } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { binPath } from '../helpers/process.js';
 import { TmuxSession } from '../helpers/tmux.js';
@@ -11,7 +10,7 @@ import { waitFor } from '../helpers/wait.js';
 const endpoint = inject('etcdEndpoint');
 
 describe('watch --live in a terminal', () => {
-  const client = new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+  const client = etcdClient(endpoint);
   let t: TmuxSession | undefined;
   afterAll(() => {
     client.close();

@@ -2,9 +2,8 @@
 // --enable-v2, the records written through the v2 keys API exactly as go-plugins' registry/etcd writes
 // them. Tests that kill etcd or flood its event history use their own etcd.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { EtcdClient } from '../../src/registry/client.js';
 import { main } from '../../src/cli.js';
-import { TestIO, randomPrefix, seed } from '../helpers/cli.js';
+import { etcdClient, randomPrefix, seed, TestIO } from '../helpers/cli.js';
 import { type EtcdServer, freePort, startEtcd } from '../helpers/etcd.js';
 import { fixture } from '../helpers/fixtures.js';
 import { killAll, spawnCli } from '../helpers/process.js';
@@ -262,7 +261,7 @@ describe('watch --layout auto with a v2 store', () => {
 
   it('on an etcd without --enable-v2 watches the v3 layouts without complaint', async () => {
     const p = await watchJson(['--endpoints', noV2.endpoint, '--layout', 'auto']);
-    const client = new EtcdClient({ endpoints: [noV2.endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+    const client = etcdClient(noV2.endpoint);
     try {
       await client.put(micro.key, micro.bytes);
     } finally {

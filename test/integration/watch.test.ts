@@ -1,8 +1,8 @@
 // `watch` against a real etcd, run as the built binary: events, reasons, transactions, layouts,
 // reconnects and compaction. Tests that kill or compact etcd use their own etcd.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { EtcdClient } from '../../src/registry/client.js';
-import { randomPrefix } from '../helpers/cli.js';
+import type { EtcdClient } from '../../src/registry/client.js';
+import { etcdClient, randomPrefix } from '../helpers/cli.js';
 import { type EtcdServer, freePort, startEtcd } from '../helpers/etcd.js';
 import { type Fixture, fixture } from '../helpers/fixtures.js';
 import { type CliProcess, killAll, spawnCli } from '../helpers/process.js';
@@ -13,7 +13,7 @@ const sharedEndpoint = inject('etcdEndpoint');
 const fixtureId = 'go.micro.srv.greeter-d3e0d7a4-8c1b-4a5e-9f2d-6b7c8a9e0f12';
 
 function writer(endpoint: string): EtcdClient {
-  return new EtcdClient({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+  return etcdClient(endpoint);
 }
 
 /** A fixture's record moved under `prefix` (the layout's default prefix replaced), for node `id`. */
