@@ -1,0 +1,42 @@
+// The one sanitiser between untrusted text (anything read from etcd or from a user's file) and a
+// terminal or text output. A registry is written by every service and CI job that holds a credential;
+// what they write must never reach the operator's terminal as control sequences (window titles,
+// clipboard writes, screen switches, forged lines). Control characters are shown escaped instead,
+// as kubectl does since CVE-2021-25743. JSON and YAML escape by themselves and do not come through here.
+
+/**
+ * C0 controls, DEL, C1 controls (U+0080–U+009F, U+009B is a one-character CSI on many terminals),
+ * the Unicode bidirectional overrides and isolates (which reorder what is shown: "Trojan Source"),
+ * and lone surrogates (not text; some terminals print them as garbage).
+ */
+// eslint-disable-next-line no-control-regex
+const unsafe = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\x1b' };
+
+/** How one unsafe character is written: `\n`, `\x1b`, `\x7f`, `\u009b`, `\u202e`. */
+export function escapeChar(c: string): string {
+  const named1 = named[c];
+  if (named1 !== undefined) return named1;
+  const code = c.charCodeAt(0);
+  if (code < 0x80) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Untrusted text made safe to print: every control character shown escaped. `mark` paints the escapes
+ * (dim on a terminal) so that they read as escapes, not as the text itself; it must only add colour.
+ * A string with nothing to escape is returned as it is (the common case, kept allocation-free).
+ */
+export function sanitize(text: string, mark?: (escaped: string) => string): string {
+  unsafe.lastIndex = 0;
+  if (!unsafe.test(text)) return text;
+  unsafe.lastIndex = 0;
+  return text.replace(unsafe, (c) => (mark ? mark(escapeChar(c)) : escapeChar(c)));
+}
+
+/** True when `text` holds something `sanitize` would escape. */
+export function isUnsafe(text: string): boolean {
+  unsafe.lastIndex = 0;
+  return unsafe.test(text);
+}
