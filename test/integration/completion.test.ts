@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { freePort } from '../helpers/etcd.js';
 import { fixture } from '../helpers/fixtures.js';
-import { binPath } from '../helpers/process.js';
+import { binPath, childEnv } from '../helpers/process.js';
 import { TmuxSession } from '../helpers/tmux.js';
 
 const endpoint = inject('etcdEndpoint');
@@ -56,7 +56,7 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
       '_micro_reg',
       'printf "%s\\n" "${COMPREPLY[@]}"',
     ].join('\n');
-    const out = execFileSync('bash', ['--norc', '--noprofile', '-c', script], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
+    const out = execFileSync('bash', ['--norc', '--noprofile', '-c', script], { env: childEnv(env), encoding: 'utf8', timeout: 20_000 });
     return out.split('\n').filter(Boolean);
   }
 
@@ -72,7 +72,7 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
 
   it('completes service names through a context (--context, or the current one)', () => {
     expect(bashComplete('micro-reg --context test-etcd get go.micro.srv.g')).toEqual(['go.micro.srv.greeter']);
-    execFileSync('bash', ['-c', 'micro-reg config use-context test-etcd'], { env: { ...process.env, ...env }, stdio: 'pipe' });
+    execFileSync('bash', ['-c', 'micro-reg config use-context test-etcd'], { env: childEnv(env), stdio: 'pipe' });
     expect(bashComplete('micro-reg list ')).toEqual(services);
   });
 
@@ -101,7 +101,7 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
     const fishScript = join(dir, 'micro-reg.fish');
     writeFileSync(fishScript, (await runCli(['completion', 'fish'])).stdout);
     const run = (line: string): string[] =>
-      execFileSync('fish', ['--no-config', '-c', `source ${fishScript}; complete -C '${line}'`], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 })
+      execFileSync('fish', ['--no-config', '-c', `source ${fishScript}; complete -C '${line}'`], { env: childEnv(env), encoding: 'utf8', timeout: 20_000 })
         .split('\n')
         .filter(Boolean)
         .map((l) => l.split('\t')[0]!);

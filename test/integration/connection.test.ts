@@ -1,17 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, seed } from '../helpers/cli.js';
-import { type EtcdServer, type TlsFiles, freePort, makeCertificates, startEtcd } from '../helpers/etcd.js';
+import { type EtcdServer, type TlsFiles, etcdctl, freePort, makeCertificates, startEtcd } from '../helpers/etcd.js';
 
 const record = (name: string, id: string): string => `{"name":"${name}","version":"1","metadata":null,"endpoints":[],"nodes":[{"id":"${id}","address":"10.0.0.1:1","metadata":null}]}`;
-
-/** etcdctl for administration the way an operator would do it. */
-function etcdctl(server: EtcdServer, args: string[], extra: string[] = []): string {
-  return execFileSync('etcdctl', ['--endpoints', server.clientUrl, ...extra, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'utf8' });
-}
 
 describe('an etcd that does not answer', () => {
   it('a closed port gives exit 4 within the timeout, with a hint', async () => {
