@@ -7,7 +7,8 @@ import { randomPrefix, seed } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { binPath, childEnv, repoRoot, runBin } from '../helpers/process.js';
 import { TmuxSession } from '../helpers/tmux.js';
-import { freePort, startEtcd } from '../helpers/etcd.js';
+import { startEtcd } from '../helpers/etcd.js';
+import { closedAddress } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
 const endpoint = inject('etcdEndpoint');
@@ -120,7 +121,7 @@ describe('bin/micro-reg as a process', () => {
     const usage = await runBin(['list', '--no-such-flag'], { env });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toBe("error: unknown option '--no-such-flag'\nhint: see micro-reg --help\n");
-    const down = await runBin(['--timeout', '1s', 'list'], { env: { MICRO_REGISTRY_ADDRESS: `127.0.0.1:${await freePort()}` } });
+    const down = await runBin(['--timeout', '1s', 'list'], { env: { MICRO_REGISTRY_ADDRESS: await closedAddress() } });
     expect(down.code).toBe(4);
     expect(down.stderr).toMatch(/^error: cannot reach etcd at .*\nhint: .*\n$/);
     const strict = await runBin(['--prefix', prefix, '--strict', 'list', '-o', 'json'], { env });
@@ -176,7 +177,7 @@ describe('the npm package', () => {
     expect(files).toContain('dist/cli.js');
     const prefixDir = join(dir, 'global');
     execFileSync('npm', ['install', '-g', '--prefix', prefixDir, '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed[0].filename)], { stdio: 'pipe' });
-    const help = execFileSync(join(prefixDir, 'bin', 'micro-reg'), ['--help'], { encoding: 'utf8' });
+    const help = execFileSync(join(prefixDir, 'bin', 'micro-reg'), ['--help'], { encoding: 'utf8', env: childEnv() });
     expect(help).toContain('Usage: micro-reg');
   }, 180_000);
 });

@@ -62,7 +62,7 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
   }
 
   it('registers _micro_reg for micro-reg (complete -p)', () => {
-    const out = execFileSync('bash', ['--norc', '-c', `source ${bashScript}; complete -p micro-reg`], { encoding: 'utf8' });
+    const out = execFileSync('bash', ['--norc', '-c', `source ${bashScript}; complete -p micro-reg`], { encoding: 'utf8', env: childEnv() });
     expect(out.trim()).toBe('complete -F _micro_reg micro-reg');
   });
 
