@@ -1,0 +1,217 @@
+// The keepalive loop (src/registry/keepalive.ts) and the stores' renew/remove against a real etcd, run
+// in-process: register-keepalive.test.ts drives the same through the built bin, which a mutation run
+// (stryker/writes.conf.mjs) cannot reach; these tests can. Keys and values are written out here.
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { UnavailableError } from '../../src/errors.js';
+import { keepAlive, type KeepAliveReport } from '../../src/registry/keepalive.js';
+import { type EncodedRecord, type RecordStore, V2Store, V3Store, type Written } from '../../src/registry/store.js';
+import { V2Client } from '../../src/registry/v2.js';
+import { etcdClient, randomPrefix } from '../helpers/cli.js';
+import { v2Raw } from '../helpers/v2.js';
+import { elapse, waitFor } from '../helpers/wait.js';
+
+const endpoint = inject('etcdEndpoint');
+const client = etcdClient(endpoint);
+const v2 = new V2Client({ endpoints: [endpoint], tls: false, insecureSkipVerify: false, timeoutMs: 5000 });
+afterAll(() => {
+  client.close();
+  v2.close();
+});
+
+/** One node's record as go-micro v1.8 writes it, under a prefix of its own. */
+function record(prefix: string, id: string): EncodedRecord {
+  const service = { name: 'ka', version: '1', metadata: null, endpoints: null, nodes: [{ id, address: '10.0.0.1:80', metadata: null }] };
+  return { key: `${prefix}ka/${id}`, value: `{"name":"ka","version":"1","metadata":null,"endpoints":null,"nodes":[{"id":"${id}","address":"10.0.0.1:80","metadata":null}]}`, service };
+}
+
+/** What the loop reported, in order. */
+function recorder(): KeepAliveReport & { log: string[] } {
+  const log: string[] = [];
+  return {
+    log,
+    unreachable: (e) => log.push(`unreachable ${e.message}`),
+    reachable: () => log.push('reachable'),
+    lost: () => log.push('lost'),
+    rewritten: (w) => log.push(`rewritten ${w.lease ?? 'v2'}`),
+  };
+}
+
+/** Reads `key` every 100 ms for `forMs`: every read must find it on `lease`, and the lease alive. */
+async function expectKeptOn(key: string, lease: string, forMs: number): Promise<number> {
+  const until = Date.now() + forMs;
+  let reads = 0;
+  for (let i = 0; i < forMs / 100 + 1 && Date.now() < until; i++) {
+    const { kvs } = await client.rangePrefix(key);
+    expect(kvs.map((kv) => [kv.key, kv.lease]), `read ${reads} after ${forMs - (until - Date.now())} ms`).toEqual([[key, lease]]);
+    expect(await client.leaseTtl(lease)).toBeGreaterThan(0);
+    reads++;
+    await elapse(100);
+  }
+  return reads;
+}
+
+const stops: AbortController[] = [];
+afterEach(() => {
+  for (const s of stops.splice(0)) s.abort();
+});
+
+function start(store: RecordStore, written: Written, report: KeepAliveReport, intervalMs?: number): { stop: () => Promise<Written> } {
+  const controller = new AbortController();
+  stops.push(controller);
+  const running = keepAlive(store, written, controller.signal, report, intervalMs === undefined ? {} : { intervalMs });
+  return {
+    stop: () => {
+      controller.abort();
+      return running;
+    },
+  };
+}
+
+describe('keepAlive over the v3 store', () => {
+  it('renews the lease of a 2 s TTL well past it: present at every read, on the same lease, nothing rewritten', async () => {
+    const prefix = randomPrefix();
+    const store = new V3Store(client);
+    const written = await store.write([record(prefix, 'n1')], 2);
+    expect(written.lease).toBeDefined();
+    const report = recorder();
+    const loop = start(store, written, report);
+    expect(await expectKeptOn(`${prefix}ka/n1`, written.lease!, 5_000)).toBeGreaterThan(10);
+    const last = await loop.stop();
+    expect(last.lease).toBe(written.lease);
+    expect(report.log).toEqual([]);
+    await store.remove(last);
+    expect((await client.rangePrefix(prefix)).kvs).toEqual([]);
+    expect(await client.leaseTtl(written.lease!)).toBe(-1);
+  });
+
+  it('writes the records again on a new lease when the lease is lost, and hands back that lease', async () => {
+    const prefix = randomPrefix();
+    const store = new V3Store(client);
+    const written = await store.write([record(prefix, 'n1'), record(prefix, 'n2')], 2);
+    const report = recorder();
+    const loop = start(store, written, report, 200);
+    await client.revoke(written.lease!);
+    await waitFor(() => report.log.length >= 2, 10_000, 'the rewrite');
+    const newLease = report.log[1]!.replace('rewritten ', '');
+    expect(report.log).toEqual(['lost', `rewritten ${newLease}`]);
+    expect(newLease).not.toBe(written.lease);
+    await expectKeptOn(`${prefix}ka/n1`, newLease, 1_000);
+    const last = await loop.stop();
+    expect(last.lease).toBe(newLease);
+    expect(last.records.map((r) => r.key)).toEqual([`${prefix}ka/n1`, `${prefix}ka/n2`]);
+    const kvs = (await client.rangePrefix(prefix)).kvs;
+    expect(kvs.map((kv) => [kv.key, Buffer.from(kv.value).toString(), kv.lease])).toEqual([
+      [`${prefix}ka/n1`, record(prefix, 'n1').value, newLease],
+      [`${prefix}ka/n2`, record(prefix, 'n2').value, newLease],
+    ]);
+    await store.remove(last);
+    expect((await client.rangePrefix(prefix)).kvs).toEqual([]);
+  });
+
+  it('remove takes only the keys still on its lease: a node re-registered by someone else stays', async () => {
+    const prefix = randomPrefix();
+    const store = new V3Store(client);
+    const written = await store.write([record(prefix, 'mine'), record(prefix, 'theirs')], 30);
+    const theirLease = await client.grant(30);
+    await client.put(`${prefix}ka/theirs`, record(prefix, 'theirs').value, theirLease);
+    await store.remove(written);
+    expect((await client.rangePrefix(prefix)).kvs.map((kv) => [kv.key, kv.lease])).toEqual([[`${prefix}ka/theirs`, theirLease]]);
+    expect(await client.leaseTtl(written.lease!)).toBe(-1);
+    expect(await client.leaseTtl(theirLease)).toBeGreaterThan(0);
+  });
+
+  it('without a TTL (--ttl 0) renew has nothing to do and remove deletes the lease-less keys', async () => {
+    const prefix = randomPrefix();
+    const store = new V3Store(client);
+    const written = await store.write([record(prefix, 'n1')], 0);
+    expect(written.lease).toBeUndefined();
+    expect(await store.renew(written)).toBe(true);
+    expect((await client.rangePrefix(prefix)).kvs.map((kv) => [kv.key, kv.lease])).toEqual([[`${prefix}ka/n1`, '0']]);
+    await store.remove(written);
+    expect((await client.rangePrefix(prefix)).kvs).toEqual([]);
+  });
+
+  it('renew says false once the lease is gone, true while it lives', async () => {
+    const prefix = randomPrefix();
+    const store = new V3Store(client);
+    const written = await store.write([record(prefix, 'n1')], 30);
+    expect(await store.renew(written)).toBe(true);
+    await client.revoke(written.lease!);
+    expect(await store.renew(written)).toBe(false);
+  });
+
+  it('reports an etcd that does not answer once, and its return, and keeps going', async () => {
+    // A store whose etcd is away for the first two renewals: the loop's own reporting is under test,
+    // over the real store for everything else.
+    const prefix = randomPrefix();
+    const real = new V3Store(client);
+    const written = await real.write([record(prefix, 'n1')], 2);
+    let failures = 2;
+    const flaky: RecordStore = {
+      write: (r, t) => real.write(r, t),
+      renew: async (w) => {
+        if (failures > 0) {
+          failures--;
+          throw new UnavailableError('etcd at 127.0.0.1:1 did not answer');
+        }
+        return real.renew(w);
+      },
+      remove: (w) => real.remove(w),
+      removeIfUnchanged: (r) => real.removeIfUnchanged(r),
+    };
+    const report = recorder();
+    const loop = start(flaky, written, report, 200);
+    await waitFor(() => report.log.includes('reachable'), 10_000, 'the return to be reported');
+    expect(report.log).toEqual(['unreachable etcd at 127.0.0.1:1 did not answer', 'reachable']);
+    await expectKeptOn(`${prefix}ka/n1`, written.lease!, 1_000);
+    const last = await loop.stop();
+    expect(last.lease).toBe(written.lease);
+    await real.remove(last);
+  });
+});
+
+describe('keepAlive over the v2 store', () => {
+  it('refreshes each key\'s TTL (same value, same createdIndex) and writes it again once it is gone', async () => {
+    const root = `${randomPrefix()}micro-registry/`;
+    const key = `${root}ka/n1`;
+    const store = new V2Store(v2);
+    const written = await store.write([record(root, 'n1')], 2);
+    const first = (await v2Raw(endpoint, 'GET', key)).body.node as { value: string; createdIndex: number; modifiedIndex: number };
+    expect(first.value).toBe(record(root, 'n1').value);
+    const report = recorder();
+    const loop = start(store, written, report, 300);
+    // Present at every read for 2.5 TTLs, never written anew, its TTL refreshed (modifiedIndex moves).
+    const indexes = new Set<number>();
+    const until = Date.now() + 5_000;
+    for (let i = 0; i < 51 && Date.now() < until; i++) {
+      const now = (await v2Raw(endpoint, 'GET', key)).body.node as { value: string; createdIndex: number; modifiedIndex: number } | undefined;
+      expect(now, `read ${i}`).toMatchObject({ value: first.value, createdIndex: first.createdIndex });
+      indexes.add(now!.modifiedIndex);
+      await elapse(100);
+    }
+    expect(indexes.size).toBeGreaterThan(3);
+    expect(report.log).toEqual([]);
+    // Deleted (as if expired): written again.
+    expect((await v2Raw(endpoint, 'DELETE', key)).status).toBe(200);
+    await waitFor(() => report.log.length >= 2, 10_000, 'the rewrite');
+    expect(report.log).toEqual(['lost', 'rewritten v2']);
+    const last = await loop.stop();
+    await store.remove(last);
+    expect((await v2Raw(endpoint, 'GET', key)).status).toBe(404);
+    expect((await v2Raw(endpoint, 'GET', `${root}ka`)).status).toBe(404);
+  });
+
+  it('leaves a key someone else wrote since: not refreshed, not removed', async () => {
+    const root = `${randomPrefix()}micro-registry/`;
+    const key = `${root}ka/n1`;
+    const store = new V2Store(v2);
+    const written = await store.write([record(root, 'n1')], 30);
+    expect((await v2Raw(endpoint, 'PUT', key, { form: { value: 'theirs' } })).status).toBe(200);
+    const theirs = (await v2Raw(endpoint, 'GET', key)).body.node as { modifiedIndex: number; ttl?: number };
+    expect(await store.renew(written)).toBe(true);
+    await store.remove(written);
+    const after = (await v2Raw(endpoint, 'GET', key)).body.node as { value: string; modifiedIndex: number; ttl?: number };
+    expect(after).toMatchObject({ value: 'theirs', modifiedIndex: theirs.modifiedIndex });
+    expect(after.ttl).toBeUndefined();
+  });
+});
