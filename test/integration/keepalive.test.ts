@@ -2,13 +2,13 @@
 // in-process: register-keepalive.test.ts drives the same through the built bin, which a mutation run
 // (stryker/writes.conf.mjs) cannot reach; these tests can. Keys and values are written out here.
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
-import { UnavailableError } from '../../src/errors.js';
+import { AuthError, UnavailableError } from '../../src/errors.js';
 import { keepAlive, type KeepAliveReport } from '../../src/registry/keepalive.js';
 import { type EncodedRecord, type RecordStore, V2Store, V3Store, type Written } from '../../src/registry/store.js';
 import { V2Client } from '../../src/registry/v2.js';
 import { etcdClient, randomPrefix } from '../helpers/cli.js';
 import { v2Raw } from '../helpers/v2.js';
-import { elapse, waitFor } from '../helpers/wait.js';
+import { elapse, loadMarginMs, waitFor } from '../helpers/wait.js';
 
 const endpoint = inject('etcdEndpoint');
 const client = etcdClient(endpoint);
@@ -167,6 +167,150 @@ describe('keepAlive over the v3 store', () => {
     const last = await loop.stop();
     expect(last.lease).toBe(written.lease);
     await real.remove(last);
+  });
+});
+
+describe('keepAlive: its timing and how it ends', () => {
+  /** The real v3 store, counting renewals; `down` makes renew fail as an etcd that does not answer. */
+  function counting(real: V3Store, down: () => boolean = () => false): RecordStore & { renewals: number; failed: number } {
+    const store = {
+      renewals: 0,
+      failed: 0,
+      write: (r: readonly EncodedRecord[], t: number) => real.write(r, t),
+      renew: async (w: Written) => {
+        if (down()) {
+          store.failed++;
+          throw new UnavailableError('etcd at 127.0.0.1:1 did not answer');
+        }
+        store.renewals++;
+        return real.renew(w);
+      },
+      remove: (w: Written) => real.remove(w),
+      removeIfUnchanged: (r: Parameters<RecordStore['removeIfUnchanged']>[0]) => real.removeIfUnchanged(r),
+    };
+    return store;
+  }
+
+  // The cadence is the behaviour (renew every TTL/3, as etcd's clients do): 3 s at a TTL of 2 s is about
+  // four renewals. The bounds leave room for a loaded machine (timers late: fewer) and still fail a loop
+  // that renews without pause or every 200 ms (15 or more).
+  it('renews every TTL/3 by default: a handful of renewals in 3 s for a TTL of 2 s, not a busy loop', async () => {
+    const prefix = randomPrefix();
+    const real = new V3Store(client);
+    const written = await real.write([record(prefix, 'n1')], 2);
+    const store = counting(real);
+    const loop = start(store, written, recorder());
+    await elapse(3_000);
+    const last = await loop.stop();
+    expect(store.renewals).toBeGreaterThanOrEqual(2);
+    expect(store.renewals).toBeLessThanOrEqual(6);
+    await real.remove(last);
+  });
+
+  it('stops at once when told, even in the middle of a long interval', async () => {
+    const prefix = randomPrefix();
+    const real = new V3Store(client);
+    const written = await real.write([record(prefix, 'n1')], 60);
+    const loop = start(real, written, recorder(), 60_000);
+    await elapse(200);
+    const asked = Date.now();
+    const last = await loop.stop();
+    // Not the 60 s interval: the abort ends the pause. (A bound with the load margin, see helpers/wait.ts.)
+    expect(Date.now() - asked).toBeLessThan(1_000 + loadMarginMs);
+    expect(last.lease).toBe(written.lease);
+    await real.remove(last);
+  });
+
+  it('while etcd does not answer, retries at the retry interval (not in a busy loop), and says how long it was away', async () => {
+    const prefix = randomPrefix();
+    const real = new V3Store(client);
+    const written = await real.write([record(prefix, 'n1')], 30);
+    const downUntil = Date.now() + 1_500;
+    const store = counting(real, () => Date.now() < downUntil);
+    const log: string[] = [];
+    const report: KeepAliveReport = {
+      unreachable: () => log.push('unreachable'),
+      reachable: (downMs) => log.push(`reachable after ${downMs >= 0 && downMs < 30_000 ? 'a while' : `${downMs} ms`}`),
+      lost: () => log.push('lost'),
+      rewritten: () => log.push('rewritten'),
+    };
+    const loop = start(store, written, report, 300);
+    await waitFor(() => log.includes('reachable after a while') || log.some((l) => l.startsWith('reachable after ') && !l.endsWith('a while')), 15_000, 'the return');
+    const last = await loop.stop();
+    expect(log).toEqual(['unreachable', 'reachable after a while']);
+    // 1.5 s down, a retry every 300 ms: about five attempts (a busy loop would make thousands).
+    expect(store.failed).toBeGreaterThanOrEqual(1);
+    expect(store.failed).toBeLessThanOrEqual(10);
+    await real.remove(last);
+  });
+
+  it('ends with the error when etcd refuses (not an outage): a lost permission is not retried for ever', async () => {
+    const prefix = randomPrefix();
+    const real = new V3Store(client);
+    const written = await real.write([record(prefix, 'n1')], 30);
+    const refusing: RecordStore = {
+      write: (r, t) => real.write(r, t),
+      renew: () => Promise.reject(new AuthError('etcd refused the request: permission denied')),
+      remove: (w) => real.remove(w),
+      removeIfUnchanged: (r) => real.removeIfUnchanged(r),
+    };
+    const controller = new AbortController();
+    stops.push(controller);
+    await expect(keepAlive(refusing, written, controller.signal, recorder(), { intervalMs: 100 })).rejects.toThrow('permission denied');
+    await real.remove(written);
+  });
+});
+
+describe('deleteEachIf, the conditional delete under deregister, check --prune and remove', () => {
+  it('on lease conditions: deletes the keys still on the lease, reports the others with what they hold now', async () => {
+    const prefix = randomPrefix();
+    const ours = await client.grant(30);
+    const theirs = await client.grant(30);
+    await client.put(`${prefix}a`, 'ours', ours);
+    await client.put(`${prefix}b`, 'theirs now', theirs);
+    await client.put(`${prefix}c`, 'ours', ours);
+    const [b] = (await client.rangePrefix(`${prefix}b`)).kvs;
+    const outcomes = await client.deleteEachIf([
+      { key: `${prefix}a`, lease: ours },
+      { key: `${prefix}b`, lease: ours },
+      { key: `${prefix}c`, lease: ours },
+      { key: `${prefix}gone`, lease: ours },
+    ]);
+    expect(outcomes).toEqual([
+      { key: `${prefix}a`, deleted: true },
+      { key: `${prefix}b`, deleted: false, now: { modRevision: b!.modRevision, lease: theirs } },
+      { key: `${prefix}c`, deleted: true },
+      { key: `${prefix}gone`, deleted: false },
+    ]);
+    expect((await client.rangePrefix(prefix)).kvs.map((kv) => kv.key)).toEqual([`${prefix}b`]);
+  });
+
+  it('on mod revisions: a key written since is reported with its new revision, the unchanged ones are deleted', async () => {
+    const prefix = randomPrefix();
+    await client.put(`${prefix}a`, '1');
+    await client.put(`${prefix}b`, '1');
+    const read = Object.fromEntries((await client.rangePrefix(prefix)).kvs.map((kv) => [kv.key, kv.modRevision!]));
+    await client.put(`${prefix}b`, '2');
+    const [b] = (await client.rangePrefix(`${prefix}b`)).kvs;
+    const outcomes = await client.deleteEachIf([
+      { key: `${prefix}a`, modRevision: read[`${prefix}a`] },
+      { key: `${prefix}b`, modRevision: read[`${prefix}b`] },
+    ]);
+    expect(outcomes).toEqual([
+      { key: `${prefix}a`, deleted: true },
+      { key: `${prefix}b`, deleted: false, now: { modRevision: b!.modRevision, lease: '0' } },
+    ]);
+  });
+
+  it('more keys than etcd takes in one transaction (128): all deleted, in batches', async () => {
+    const prefix = randomPrefix();
+    const keys = Array.from({ length: 130 }, (_, i) => `${prefix}k${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < keys.length; i += 50) await client.putAll(keys.slice(i, i + 50).map((key) => ({ key, value: 'v' })));
+    const read = (await client.rangePrefix(prefix)).kvs;
+    expect(read).toHaveLength(130);
+    const outcomes = await client.deleteEachIf(read.map((kv) => ({ key: kv.key, modRevision: kv.modRevision! })));
+    expect(outcomes.filter((o) => o.deleted)).toHaveLength(130);
+    expect((await client.rangePrefix(prefix)).kvs).toEqual([]);
   });
 });
 
