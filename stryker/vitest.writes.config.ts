@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/integration/keepalive.test.ts', 'test/integration/deregister.test.ts', 'test/integration/check.test.ts', 'test/integration/v2-write.test.ts'],
+    include: ['test/integration/keepalive.test.ts', 'test/integration/deregister.test.ts', 'test/integration/check.test.ts', 'test/integration/v2-write.test.ts', 'test/integration/register.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -131,6 +131,15 @@ describe('keepAlive over the v3 store', () => {
     expect((await client.rangePrefix(prefix)).kvs).toEqual([]);
   });
 
+  it('remove after the lease has expired by itself: no error, nothing left', async () => {
+    const prefix = randomPrefix();
+    const store = new V3Store(client);
+    const written = await store.write([record(prefix, 'n1')], 1);
+    await waitFor(async () => (await client.rangePrefix(prefix)).kvs.length === 0, 15_000, 'the lease to expire');
+    await expect(store.remove(written)).resolves.toBeUndefined();
+    expect(await client.leaseTtl(written.lease!)).toBe(-1);
+  });
+
   it('renew says false once the lease is gone, true while it lives', async () => {
     const prefix = randomPrefix();
     const store = new V3Store(client);
@@ -352,6 +361,8 @@ describe('keepAlive over the v2 store', () => {
     const written = await store.write([record(root, 'n1')], 30);
     expect((await v2Raw(endpoint, 'PUT', key, { form: { value: 'theirs' } })).status).toBe(200);
     const theirs = (await v2Raw(endpoint, 'GET', key)).body.node as { modifiedIndex: number; ttl?: number };
+    // Renewed twice: the first finds it changed and lets it go, the second must not touch it either.
+    expect(await store.renew(written)).toBe(true);
     expect(await store.renew(written)).toBe(true);
     await store.remove(written);
     const after = (await v2Raw(endpoint, 'GET', key)).body.node as { value: string; modifiedIndex: number; ttl?: number };
