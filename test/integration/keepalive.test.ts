@@ -253,6 +253,28 @@ describe('keepAlive: its timing and how it ends', () => {
     await real.remove(last);
   });
 
+  it('leaves no listener behind on the stop signal: hours of renewals print no "possible memory leak" warning', async () => {
+    const prefix = randomPrefix();
+    const real = new V3Store(client);
+    const written = await real.write([record(prefix, 'n1')], 30);
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(`${w.name}: ${w.message}`);
+    };
+    process.on('warning', onWarning);
+    try {
+      const store = counting(real);
+      // Node warns once more than 10 listeners wait on one signal: 20 pauses would pass that.
+      const loop = start(store, written, recorder(), 20);
+      await waitFor(() => store.renewals >= 20, 15_000, '20 renewals');
+      await real.remove(await loop.stop());
+      await elapse(50);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('ends with the error when etcd refuses (not an outage): a lost permission is not retried for ever', async () => {
     const prefix = randomPrefix();
     const real = new V3Store(client);
@@ -352,6 +374,20 @@ describe('keepAlive over the v2 store', () => {
     await store.remove(last);
     expect((await v2Raw(endpoint, 'GET', key)).status).toBe(404);
     expect((await v2Raw(endpoint, 'GET', `${root}ka`)).status).toBe(404);
+  });
+
+  it('a key without TTL (--ttl 0) is left as it is by renew: no TTL given to it', async () => {
+    const root = `${randomPrefix()}micro-registry/`;
+    const key = `${root}ka/n1`;
+    const store = new V2Store(v2);
+    const written = await store.write([record(root, 'n1')], 0);
+    const before = (await v2Raw(endpoint, 'GET', key)).body.node as { modifiedIndex: number; ttl?: number };
+    expect(before.ttl).toBeUndefined();
+    expect(await store.renew(written)).toBe(true);
+    const after = (await v2Raw(endpoint, 'GET', key)).body.node as { modifiedIndex: number; ttl?: number } | undefined;
+    expect(after).toMatchObject({ modifiedIndex: before.modifiedIndex });
+    expect(after!.ttl).toBeUndefined();
+    await store.remove(written);
   });
 
   it('leaves a key someone else wrote since: not refreshed, not removed', async () => {
