@@ -11,6 +11,7 @@ import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } fr
 import { formatClock, renderEventJson, renderEventLine, renderLiveScreen, type LiveRow } from '../render/events.js';
 import { onTerminate } from '../signals.js';
 import { type Runner, collect, withExamples } from './command.js';
+import { parseRevision } from './state-file.js';
 
 interface WatchOptions {
   selector?: string[];
@@ -18,6 +19,7 @@ interface WatchOptions {
   live?: boolean;
   count?: string;
   for?: string;
+  sinceRevision?: string;
 }
 
 /** What a watch shows events on. */
@@ -56,9 +58,10 @@ export async function startPipeline(
   initial: boolean,
   handlers: FollowHandlers,
   fail: (error: unknown) => void,
+  sinceRevision?: string,
 ): Promise<WatchPipeline & { release(): void }> {
   const registry = await ctx.registry();
-  const sources = await eventSources(registry);
+  const sources = await eventSources(registry, sinceRevision !== undefined ? { sinceRevision } : {});
   let held: RegistryEvent[] | undefined = [];
   const pipeline: WatchPipeline = new WatchPipeline(
     sources,
@@ -183,6 +186,7 @@ export function watchCommand(run: Runner): Command {
     .option('--live', 'a full-screen table of the current nodes, redrawn on change (terminal only)')
     .option('--count <n>', 'exit after N events')
     .option('--for <duration>', 'exit after this long, e.g. 30s or 5m')
+    .option('--since-revision <rev>', 'first replay every change after this etcd revision, then go on live (v3 layouts)')
     .action(
       run(async (ctx, services: string[], opts: WatchOptions) => {
         ctx.requireOutput(['table', 'wide', 'json'], 'watch');
@@ -194,6 +198,7 @@ export function watchCommand(run: Runner): Command {
         if (opts.live && ctx.json) throw new UsageError('--live draws a table: it does not go with -o json');
         if (opts.live && !ctx.io.stdoutIsTTY) throw new UsageError('--live needs a terminal', 'without --live, watch prints one line per event');
         if (opts.live && opts.initial) throw new UsageError('--live already shows the current nodes: drop --initial');
+        const sinceRevision = parseRevision(opts.sinceRevision, '--since-revision');
         const filter: RecordFilter = (r) => matchName(r.service.name) && matchesSelectors(r, selectors);
 
         let finish: (error?: unknown) => void = () => undefined;
@@ -220,6 +225,7 @@ export function watchCommand(run: Runner): Command {
             warn: (message) => (output ? output.warn(message) : ctx.warn(message)),
           },
           (error) => finish(error),
+          sinceRevision,
         );
         output = opts.live ? liveOutput(ctx, describe, () => pipeline.shown(), () => pipeline.revision) : lineOutput(ctx);
         const stopListening = onTerminate(() => finish());

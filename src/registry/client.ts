@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Etcd3Module from 'etcd3';
 import type { ConnectionConfig } from '../config.js';
-import { AuthError, CliError, UnavailableError, UsageError } from '../errors.js';
+import { AuthError, CliError, RevisionUnavailableError, UnavailableError, UsageError } from '../errors.js';
 import type { RawKeyValue } from './codec.js';
 import { failover, hedgeDelay, memberOrder } from './failover.js';
 import { prefixRangeEnd } from './keys.js';
@@ -110,6 +110,14 @@ export function mapEtcdError(err: unknown, config: ConnectionConfig): unknown {
     return new UnavailableError(`cannot reach etcd at ${where}: ${firstLine(message)}`, tlsHint);
   }
   return err;
+}
+
+function revisionError(e: unknown, revision: string | undefined): unknown {
+  if (revision === undefined) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (/required revision has been compacted/i.test(message)) return new RevisionUnavailableError(revision, 'compacted');
+  if (/required revision is a future revision/i.test(message)) return new RevisionUnavailableError(revision, 'future');
+  return e;
 }
 
 /** grpc-js wraps the cause ("No connection established. Last error: Error: connect ECONNREFUSED …"); keep the cause. */
@@ -264,15 +272,18 @@ export class EtcdClient {
    * bounded messages for large ones). With `onPage` each page is handed over as it arrives and not
    * kept, so a caller can decode and drop the raw bytes early.
    */
-  async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void } = {}): Promise<RangeResult> {
+  async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void; revision?: string } = {}): Promise<RangeResult> {
     const end = prefixRangeEnd(Buffer.from(prefix));
-    let revision: string | undefined;
+    // --revision: every page at that past revision (etcd's MVCC history, until compacted).
+    let revision: string | undefined = opts.revision;
     const fetch = (from: Buffer, limit: number): Promise<Etcd3Module.IRangeResponse> => {
       // Serializable, as go-micro reads: any live member answers from its own state, so a cluster that is
       // electing a leader or has lost quorum can still be read. The revision pins every page to one snapshot.
       const req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit, keys_only: opts.keysOnly ?? false, serializable: true };
       if (revision !== undefined) req.revision = revision;
-      const p = this.call(() => this.etcd.kv.range(req), { idempotent: true });
+      const p = this.call(() => this.etcd.kv.range(req), { idempotent: true }).catch((e: unknown) => {
+        throw revisionError(e, opts.revision);
+      });
       p.catch(() => undefined); // awaited below; never an unhandled rejection while a page is decoded
       return p;
     };
@@ -293,6 +304,22 @@ export class EtcdClient {
       opts.onPage?.(page);
     }
     return { kvs, revision: revision ?? '0' };
+  }
+
+  /**
+   * The oldest revision etcd can still read (its last compaction's revision; 1 when it never compacted).
+   * etcd's range error does not say it; a watch from revision 1 is cancelled with it.
+   */
+  async oldestRevision(): Promise<string> {
+    try {
+      const stream = await this.openWatch('\0micro-reg/compaction-probe', '1', { events: () => undefined, progress: () => undefined });
+      stream.close();
+      return '1';
+    } catch (e) {
+      const compacted = (e as { compactRevision?: string }).compactRevision;
+      if (compacted !== undefined) return compacted;
+      throw e;
+    }
   }
 
   /** How many keys a prefix holds, without reading them. */
@@ -386,9 +413,19 @@ export class EtcdClient {
    * what they hold now (absent: the key is gone); the others are deleted all the same.
    */
   async deleteEachIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
-    const outcomes: KeyDeleteOutcome[] = [];
+    const outcomes = await this.changeEachIf(conditions);
+    return outcomes.map(({ key, done, now }) => (now === undefined ? { key, deleted: done } : { key, deleted: done, now }));
+  }
+
+  /**
+   * Writes or deletes each key whose condition still holds, and reports each (`done`; when not, what
+   * the key holds now). A change with `put` writes that value (on its lease, if any), else deletes.
+   * A mod revision of "0" means the key must not exist: etcd compares a missing key's as 0.
+   */
+  async changeEachIf(changes: readonly KeyChange[]): Promise<KeyChangeOutcome[]> {
+    const outcomes: KeyChangeOutcome[] = [];
     // etcd refuses transactions of more than --max-txn-ops (default 128) operations: one per batch.
-    for (let i = 0; i < conditions.length; i += txnBatch) outcomes.push(...(await this.deleteBatchIf(conditions.slice(i, i + txnBatch))));
+    for (let i = 0; i < changes.length; i += txnBatch) outcomes.push(...(await this.changeBatchIf(changes.slice(i, i + txnBatch))));
     return outcomes;
   }
 
@@ -398,8 +435,8 @@ export class EtcdClient {
    * keep the others. Not nested transactions: etcd 3.4 does not check permissions inside a nested
    * transaction, so a user who may only read could delete through one.
    */
-  private async deleteBatchIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
-    const outcomes = new Map<string, KeyDeleteOutcome>();
+  private async changeBatchIf(conditions: readonly KeyChange[]): Promise<KeyChangeOutcome[]> {
+    const outcomes = new Map<string, KeyChangeOutcome>();
     let pending = [...conditions];
     // Each failed round drops at least one key, so this ends; the bound is there in case etcd's
     // comparison and holds() ever disagree, and then the rest is reported kept, never deleted.
@@ -413,23 +450,28 @@ export class EtcdClient {
               c.lease !== undefined ? { key, target: 'Lease', result: 'Equal', lease: c.lease } : { key, target: 'Mod', result: 'Equal', mod_revision: c.modRevision ?? '0' };
             return compare;
           }),
-          success: keys.map((key) => ({ request_delete_range: { key } })),
+          success: pending.map((c, i) => {
+            const key = keys[i]!;
+            if (c.put === undefined) return { request_delete_range: { key } };
+            return { request_put: { key, value: Buffer.from(c.put.value), ...(c.put.lease !== undefined ? { lease: c.put.lease } : {}) } };
+          }),
           failure: keys.map((key) => ({ request_range: { key } })),
         }),
       );
       if (res.succeeded) {
-        pending.forEach((c, i) => outcomes.set(c.key, { key: c.key, deleted: Number(res.responses[i]?.response_delete_range?.deleted ?? 0) > 0 }));
+        pending.forEach((c, i) => outcomes.set(c.key, { key: c.key, done: c.put !== undefined || Number(res.responses[i]?.response_delete_range?.deleted ?? 0) > 0 }));
         break;
       }
-      const still: KeyCondition[] = [];
+      const still: KeyChange[] = [];
       pending.forEach((c, i) => {
         const kv = res.responses[i]?.response_range?.kvs[0];
-        const holds = kv !== undefined && (c.lease !== undefined ? String(kv.lease) === c.lease : String(kv.mod_revision) === (c.modRevision ?? '0'));
+        const absentAsExpected = kv === undefined && c.put !== undefined && c.lease === undefined && (c.modRevision ?? '0') === '0';
+        const holds = absentAsExpected || (kv !== undefined && (c.lease !== undefined ? String(kv.lease) === c.lease : String(kv.mod_revision) === (c.modRevision ?? '0')));
         if (holds && round < conditions.length) {
           still.push(c);
           return;
         }
-        const outcome: KeyDeleteOutcome = { key: c.key, deleted: false };
+        const outcome: KeyChangeOutcome = { key: c.key, done: false };
         if (kv) outcome.now = { modRevision: kv.mod_revision, lease: kv.lease };
         outcomes.set(c.key, outcome);
       });
@@ -467,7 +509,15 @@ export class EtcdClient {
       let isCreated = false;
       const fail = (end: WatchEnd): void => {
         if (end.kind === 'lost') this.passOn(member);
-        if (!isCreated) reject(end.kind === 'compacted' ? new Error(`watch start revision ${startRevision} was compacted`) : end.kind === 'lost' ? end.error : new Error('watch closed'));
+        if (!isCreated) {
+          reject(
+            end.kind === 'compacted'
+              ? Object.assign(new Error(`watch start revision ${startRevision} was compacted`), { compactRevision: end.compactRevision })
+              : end.kind === 'lost'
+                ? end.error
+                : new Error('watch closed'),
+          );
+        }
         settleDone(end);
         stream?.cancel();
       };
@@ -530,6 +580,18 @@ export interface KeyCondition {
   modRevision?: string;
   /** Delete only if the key is still on this lease (decimal id). */
   lease?: string;
+}
+
+/** A conditional write (`put`) or delete (no `put`) of one key. */
+export interface KeyChange extends KeyCondition {
+  put?: { value: string; lease?: string };
+}
+
+export interface KeyChangeOutcome {
+  key: string;
+  done: boolean;
+  /** When not done: what the key holds now; absent when the key does not exist. */
+  now?: { modRevision: string; lease: string };
 }
 
 export interface KeyDeleteOutcome {

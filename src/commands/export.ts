@@ -1,0 +1,70 @@
+// `micro-reg export [pattern]`: the registry as a snapshot document (JSON, or YAML with -o yaml): the
+// revision it was read at, the layouts, and every node record as go-micro wrote it, with its key, lease
+// and TTL. `diff -f` and `apply -f` read it back.
+import { Command } from 'commander';
+import { UnavailableError } from '../errors.js';
+import { startSpinner } from '../io.js';
+import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
+import { buildSnapshot } from '../registry/snapshot.js';
+import { renderJson } from '../render/json.js';
+import { type Runner, collect, withExamples } from './command.js';
+import { parseRevision } from './state-file.js';
+
+interface ExportOptions {
+  selector?: string[];
+  revision?: string;
+  ttl?: boolean;
+}
+
+export function exportCommand(run: Runner): Command {
+  const cmd = new Command('export')
+    .argument('[pattern]', 'glob on the service name, e.g. "go.micro.srv.*" (none: every service)')
+    .option('-l, --selector <key=value>', 'only nodes whose metadata has key=value (repeatable, all must match)', collect)
+    .option('--revision <rev>', 'the registry as it was at this etcd revision (v3 layouts; until etcd compacts it)')
+    .option('--no-ttl', 'leave lease TTLs out, so that two exports of an unchanged registry are identical')
+    .action(
+      run(async (ctx, pattern: string | undefined, opts: ExportOptions) => {
+        ctx.requireOutput(['table', 'json', 'yaml'], 'export');
+        const revision = parseRevision(opts.revision);
+        const selectors = parseSelectors(opts.selector);
+        const matchName = nameMatcher(pattern === undefined ? [] : [pattern]);
+        const registry = await ctx.registry();
+        const stop = startSpinner(ctx.io, 'reading the registry…');
+        try {
+          const raw = new Map<string, string>();
+          const result = await registry.read(undefined, { raw, ...(revision !== undefined ? { revision } : {}) });
+          ctx.reportMalformed(result.malformed);
+          const records = result.records.filter((r) => matchName(r.service.name) && matchesSelectors(r, selectors));
+          // TTLs are of now: at a past revision the leases may be long gone, so none are looked up.
+          const wantTtls = opts.ttl !== false && revision === undefined;
+          const ttls = wantTtls
+            ? await registry.leaseTtls(records).catch((e: unknown) => {
+                if (!(e instanceof UnavailableError)) throw e;
+                ctx.warn(`lease TTLs unknown: ${e.message}`);
+                return new Map<string, number>();
+              })
+            : undefined;
+          const snapshot = buildSnapshot({
+            records,
+            raw,
+            revision: result.revision,
+            ...(result.v2Index !== undefined ? { v2Index: result.v2Index } : {}),
+            layouts: [...new Set(result.spaces.map((s) => s.layout))],
+            ...(ttls ? { ttls } : {}),
+            noTtl: !wantTtls,
+          });
+          stop();
+          if (ctx.output === 'yaml') ctx.io.stdout.write(await (await import('../render/yaml.js')).renderYaml(snapshot));
+          // Always pretty: a snapshot is a file people read, diff and edit.
+          else ctx.io.stdout.write(renderJson(snapshot, true));
+        } finally {
+          stop();
+        }
+      }),
+    );
+  return withExamples(cmd, [
+    'micro-reg export > registry.json',
+    'micro-reg export "go.micro.srv.*" --no-ttl -o yaml > services.yaml',
+    'micro-reg export --revision 1234 > before-deploy.json',
+  ]);
+}
