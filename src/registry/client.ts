@@ -307,19 +307,28 @@ export class EtcdClient {
   }
 
   /**
-   * The oldest revision etcd can still read (its last compaction's revision; 1 when it never compacted).
-   * etcd's range error does not say it; a watch from revision 1 is cancelled with it.
+   * The oldest revision etcd can still read (the revision of its last compaction), given one it refused
+   * as compacted. etcd's error does not say which it is: a binary search of count-only reads of one
+   * key between the refused revision and the current one finds it (about log2(revisions) requests).
    */
-  async oldestRevision(): Promise<string> {
-    try {
-      const stream = await this.openWatch('\0micro-reg/compaction-probe', '1', { events: () => undefined, progress: () => undefined });
-      stream.close();
-      return '1';
-    } catch (e) {
-      const compacted = (e as { compactRevision?: string }).compactRevision;
-      if (compacted !== undefined) return compacted;
-      throw e;
+  async oldestRevision(refused: string): Promise<string> {
+    const probe = (revision: bigint): Promise<Etcd3Module.IRangeResponse> =>
+      this.call(() => this.etcd.kv.range({ key: Buffer.from('\0'), count_only: true, serializable: true, ...(revision > 0n ? { revision: revision.toString() } : {}) }), { idempotent: true });
+    let lo = BigInt(refused); // refused: compacted
+    let hi = BigInt((await probe(0n)).header.revision); // readable: the current revision
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      const readable = await probe(mid).then(
+        () => true,
+        (e: unknown) => {
+          if (/required revision has been compacted/i.test(e instanceof Error ? e.message : String(e))) return false;
+          throw e;
+        },
+      );
+      if (readable) hi = mid;
+      else lo = mid;
     }
+    return hi.toString();
   }
 
   /** How many keys a prefix holds, without reading them. */
@@ -509,15 +518,7 @@ export class EtcdClient {
       let isCreated = false;
       const fail = (end: WatchEnd): void => {
         if (end.kind === 'lost') this.passOn(member);
-        if (!isCreated) {
-          reject(
-            end.kind === 'compacted'
-              ? Object.assign(new Error(`watch start revision ${startRevision} was compacted`), { compactRevision: end.compactRevision })
-              : end.kind === 'lost'
-                ? end.error
-                : new Error('watch closed'),
-          );
-        }
+        if (!isCreated) reject(end.kind === 'compacted' ? new Error(`watch start revision ${startRevision} was compacted`) : end.kind === 'lost' ? end.error : new Error('watch closed'));
         settleDone(end);
         stream?.cancel();
       };

@@ -175,7 +175,7 @@ export class Registry {
 export async function explainRevisionError(client: EtcdClient, e: unknown): Promise<never> {
   if (!(e instanceof RevisionUnavailableError)) throw e;
   if (e.reason === 'future') throw new NotFoundError(e.message, 'micro-reg list --show-revision prints the current revision');
-  const oldest = await client.oldestRevision().catch(() => undefined);
+  const oldest = await client.oldestRevision(e.revision).catch(() => undefined);
   throw new NotFoundError(e.message, oldest === undefined ? 'pick a later revision' : `the oldest revision still readable is ${oldest}`);
 }
 
