@@ -319,3 +319,31 @@ describe('apply plan (pure)', () => {
     expect(planApply(desired, [live[0]!], { prune: false }).update).toHaveLength(1);
   });
 });
+
+describe('docs/snapshot.schema.json describes the files export writes and apply reads', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const schema = JSON.parse(readFileSync(new URL('../../docs/snapshot.schema.json', import.meta.url), 'utf8'));
+  const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+
+  it('accepts a snapshot of every fixture family, with leases, TTLs and raw bytes', () => {
+    const records = fixtures.map((f) => read(f).record);
+    records[0]!.lease = '7587';
+    const raw = new Map(fixtures.map((f) => [recordRawKey(read(f).record), f.bytes]));
+    raw.set(recordRawKey(records[1]!), ` ${fixtures[1]!.bytes}`);
+    const snapshot = buildSnapshot({ records, raw, revision: '12', v2Index: 4, layouts: ['micro', 'domain', 'legacy', 'v2'], ttls: new Map([['7587', 30]]) });
+    expect(snapshot.records.some((r) => r.raw !== undefined && r.ttl === undefined)).toBe(true);
+    expect(snapshot.records.some((r) => r.ttl === 30 && r.lease === '1da3')).toBe(true);
+    expect(validate(JSON.parse(JSON.stringify(snapshot))), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('accepts the hand-written forms, and refuses what apply refuses', () => {
+    const services = [{ name: 'db-proxy', version: '1.0', endpoints: ['Query', { name: 'Exec', request: null, response: null, metadata: {} }], nodes: [{ address: '10.0.0.7:5432', metadata: { zone: 'eu' } }] }];
+    expect(validate({ services }), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(services)).toBe(true);
+    for (const bad of [{ services: [{ name: 'x', nodes: [] }] }, { services: [{ name: 'x', nodes: [{ address: 'nope' }] }] }, { format: 'other/v9', records: [] }, { records: [{ service: 'x', node: { id: 'n', address: 'h:1', metadata: { a: 1 } } }] }]) {
+      expect(validate(bad), JSON.stringify(bad)).toBe(false);
+      expect(() => desiredRecords(parseStateDocument(bad, 'f'), { layout: 'micro' }, 'f')).toThrow();
+    }
+  });
+});
