@@ -9,6 +9,7 @@ import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match
 import type { Registry } from '../registry/registry.js';
 import { type Comparable, type DiffOptions, desiredRecords, diffRegistries, snapshotNodeRecords, summarise } from '../registry/snapshot.js';
 import { describeSummary, renderDiff, renderDiffJson } from '../render/diff.js';
+import { sanitize } from '../render/sanitize.js';
 import { type Runner, collect, withExamples } from './command.js';
 import { parseRevision, readStateFile } from './state-file.js';
 
@@ -117,7 +118,7 @@ export function diffCommand(run: Runner): Command {
         else if (ctx.output === 'yaml') ctx.io.stdout.write(await (await import('../render/yaml.js')).renderYaml(changes));
         else if (changes.length > 0) ctx.io.stdout.write(renderDiff(changes, { from: from.label, to: to.label }, ctx.style()));
         const summary = describeSummary(summarise(changes), changes.length);
-        if (ctx.output !== 'json' && ctx.output !== 'yaml') ctx.info(changes.length === 0 ? `no differences between ${from.label} and ${to.label}` : summary);
+        if (ctx.output !== 'json' && ctx.output !== 'yaml') ctx.info(changes.length === 0 ? `no differences between ${sanitize(from.label)} and ${sanitize(to.label)}` : summary);
         if (changes.length > 0) throw new DifferencesFoundError(summary);
       }),
     );

@@ -54,6 +54,13 @@ export interface WriteOutcome {
   reason?: 'changed' | 'gone';
 }
 
+/** What applyWrites did: each write's outcome, and the lease (v3) or key indexes (v2) of what it put, for a keepalive. */
+export interface AppliedWrites {
+  outcomes: WriteOutcome[];
+  lease?: string;
+  v2Indexes?: Map<string, number>;
+}
+
 export interface RecordStore {
   /** Writes the records (all or none) on a fresh TTL of `ttl` seconds, or without one for 0. */
   write(records: readonly EncodedRecord[], ttl: number): Promise<Written>;
@@ -64,7 +71,7 @@ export interface RecordStore {
   /** Deletes every record that is unchanged since it was read, in one transaction; reports each. */
   removeIfUnchanged(records: readonly NodeRecord[]): Promise<RemovalOutcome[]>;
   /** apply: each write carried out only if its key is unchanged since read; puts on a fresh TTL of `ttl` seconds (0: none). */
-  applyWrites(writes: readonly PlannedWrite[], ttl: number): Promise<WriteOutcome[]>;
+  applyWrites(writes: readonly PlannedWrite[], ttl: number): Promise<AppliedWrites>;
 }
 
 /** The v3 layouts: one lease per invocation shared by its records (as go-plugins' etcdv3 shares one per service). */
@@ -111,8 +118,8 @@ export class V3Store implements RecordStore {
     });
   }
 
-  async applyWrites(writes: readonly PlannedWrite[], ttl: number): Promise<WriteOutcome[]> {
-    if (writes.length === 0) return [];
+  async applyWrites(writes: readonly PlannedWrite[], ttl: number): Promise<AppliedWrites> {
+    if (writes.length === 0) return { outcomes: [] };
     const puts = writes.some((w) => w.value !== undefined);
     const lease = ttl > 0 && puts ? await this.client.grant(ttl) : undefined;
     const outcomes = await this.client
@@ -122,12 +129,17 @@ export class V3Store implements RecordStore {
         throw e;
       });
     // A lease that holds no key (every put was refused) is released rather than left to expire.
-    if (lease !== undefined && !outcomes.some((o, i) => o.done && writes[i]!.value !== undefined)) await this.client.revoke(lease).catch(() => undefined);
-    return writes.map((write, i) => {
-      const o = outcomes[i]!;
-      if (o.done) return { write, done: true };
-      return { write, done: false, reason: o.now ? 'changed' : 'gone' };
-    });
+    const heldOnLease = outcomes.some((o, i) => o.done && writes[i]!.value !== undefined);
+    if (lease !== undefined && !heldOnLease) await this.client.revoke(lease).catch(() => undefined);
+    const out: AppliedWrites = {
+      outcomes: writes.map((write, i) => {
+        const o = outcomes[i]!;
+        if (o.done) return { write, done: true };
+        return { write, done: false, reason: o.now ? 'changed' : 'gone' };
+      }),
+    };
+    if (lease !== undefined && heldOnLease) out.lease = lease;
+    return out;
   }
 }
 
@@ -191,8 +203,9 @@ export class V2Store implements RecordStore {
     return outcomes;
   }
 
-  async applyWrites(writes: readonly PlannedWrite[], ttl: number): Promise<WriteOutcome[]> {
+  async applyWrites(writes: readonly PlannedWrite[], ttl: number): Promise<AppliedWrites> {
     const outcomes: WriteOutcome[] = [];
+    const v2Indexes = new Map<string, number>();
     for (const write of writes) {
       const index = Number(write.modRevision);
       if (write.value === undefined) {
@@ -203,7 +216,8 @@ export class V2Store implements RecordStore {
       if (index === 0) await this.v2.createDir(parentDir(write.key));
       try {
         // v2 has no transactions: create only if absent (prevExist=false), replace only that version (prevIndex).
-        await this.v2.set(write.key, write.value, index === 0 ? { ttlSeconds: ttl, prevExist: false } : { ttlSeconds: ttl, prevIndex: index });
+        const set = await this.v2.set(write.key, write.value, index === 0 ? { ttlSeconds: ttl, prevExist: false } : { ttlSeconds: ttl, prevIndex: index });
+        v2Indexes.set(write.key, set.node.modifiedIndex);
         outcomes.push({ write, done: true });
       } catch (e) {
         // V2ApiError by shape: importing v2.ts here would load Node's HTTP stack into every v3 run.
@@ -217,7 +231,7 @@ export class V2Store implements RecordStore {
     }
     const deleted = outcomes.filter((o) => o.done && o.write.value === undefined).map((o) => o.write.key);
     if (deleted.length > 0) await this.deleteEmptyDirs(deleted);
-    return outcomes;
+    return { outcomes, v2Indexes };
   }
 
   /** Deletes each key still at the index we gave it, then the service directories left empty. */
@@ -277,9 +291,12 @@ export function recordStore(layout: Layout, backends: StoreBackends): RecordStor
     async applyWrites(writes, ttl) {
       const v3Writes = writes.filter((w) => w.layout !== 'v2');
       const v2Writes = writes.filter((w) => w.layout === 'v2');
-      const v3Outcomes = v3Writes.length > 0 ? await v3().applyWrites(v3Writes, ttl) : [];
-      const v2Outcomes = v2Writes.length > 0 ? await v2().applyWrites(v2Writes, ttl) : [];
-      return writes.map((w) => (w.layout === 'v2' ? v2Outcomes : v3Outcomes).shift()!);
+      const v3Done = v3Writes.length > 0 ? await v3().applyWrites(v3Writes, ttl) : { outcomes: [] };
+      const v2Done = v2Writes.length > 0 ? await v2().applyWrites(v2Writes, ttl) : { outcomes: [] };
+      const out: AppliedWrites = { outcomes: writes.map((w) => (w.layout === 'v2' ? v2Done.outcomes : v3Done.outcomes).shift()!) };
+      if ('lease' in v3Done && v3Done.lease !== undefined) out.lease = v3Done.lease;
+      if ('v2Indexes' in v2Done && v2Done.v2Indexes !== undefined) out.v2Indexes = v2Done.v2Indexes;
+      return out;
     },
   };
 }

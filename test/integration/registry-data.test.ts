@@ -14,6 +14,7 @@ import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
 import { fixture, loadFixtures } from '../helpers/fixtures.js';
 import { killAll, spawnCli } from '../helpers/process.js';
 import { seedV2, v2Raw } from '../helpers/v2.js';
+import { elapse } from '../helpers/wait.js';
 
 const v6 = fixture('micro-v6-greeter');
 
@@ -240,7 +241,7 @@ describe('the registry as data: export, diff, apply against real etcds', () => {
         const reregistered = node('svc.c', 'c1', '10.0.0.1:2');
         if (layout === 'v2') await seedV2(a.endpoint, [{ key, value: reregistered }]);
         else await put(a.endpoint, key, reregistered);
-        const outcomes = await recordStore(layout, registry).applyWrites(planWrites(plan), 0);
+        const { outcomes } = await recordStore(layout, registry).applyWrites(planWrites(plan), 0);
         expect(outcomes.map((o) => [o.write.key, o.done, o.reason])).toEqual([
           [`${prefix}svc.c/c2`, true, undefined],
           [key, false, 'changed'],
@@ -374,6 +375,35 @@ describe('the registry as data: export, diff, apply against real etcds', () => {
     expect(same.code).toBe(0);
     const unknown = await runCli(['--context', 'staging', 'diff', '--against-context', 'nope'], { env });
     expect(unknown.code).toBe(2);
+  });
+
+  it('apply --keepalive renews the lease of what it wrote and removes it on SIGTERM, leaving equal nodes alone', async () => {
+    const prefix = randomPrefix();
+    await put(b.endpoint, `${prefix}svc.k/k1`, node('svc.k', 'k1', '10.0.0.1:1'));
+    const current = JSON.parse((await runCli(['--endpoints', b.endpoint, '--prefix', prefix, 'export'])).stdout);
+    current.records.push({ ...structuredClone(current.records[0]), key: '', node: { id: 'k2', address: '10.0.0.2:2', metadata: null } });
+    const path = file('keepalive.json', JSON.stringify(current));
+    const proc = spawnCli(['--endpoints', b.endpoint, '--prefix', prefix, 'apply', '-f', path, '--keepalive', '--ttl', '3']);
+    await proc.waitForStderr(/keeping lease [0-9a-f]+ alive every 1\.0s/);
+    const client = etcdClient(b.endpoint);
+    try {
+      const { kvs } = await client.rangePrefix(prefix);
+      const byKey = new Map(kvs.map((kv) => [kv.key, kv]));
+      expect(byKey.get(`${prefix}svc.k/k1`)!.lease).toBe('0');
+      const lease = byKey.get(`${prefix}svc.k/k2`)!.lease!;
+      expect(lease).not.toBe('0');
+      // Renewed: the lease outlives its TTL (3 s, renewed every second).
+      await elapse(4500);
+      expect(await client.leaseTtl(lease)).toBeGreaterThan(0);
+      expect((await dump(b.endpoint, prefix)).has(`${prefix}svc.k/k2`)).toBe(true);
+      proc.signal('SIGTERM');
+      expect(await proc.exited()).toEqual({ code: 0, signal: null });
+      expect(proc.stderr()).toMatch(/removed 1 node; lease [0-9a-f]+ revoked\n$/);
+      expect([...(await dump(b.endpoint, prefix)).keys()]).toEqual([`${prefix}svc.k/k1`]);
+      expect(await client.leaseTtl(lease)).toBe(-1);
+    } finally {
+      client.close();
+    }
   });
 
   it('the v2 layout: export, apply to another etcd, diff, and a second apply that writes nothing', async () => {
