@@ -82,7 +82,7 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
     expect(bashComplete('micro-reg config u')).toEqual(['use-context']);
     expect(bashComplete('micro-reg config use-context ')).toEqual(['other', 'test-etcd']);
     expect(bashComplete('micro-reg check --con')).toEqual(['--concurrency', '--connect-timeout', '--context']);
-    expect(bashComplete('micro-reg get x -o ')).toEqual(['table', 'wide', 'json', 'names']);
+    expect(bashComplete('micro-reg get x -o ')).toEqual(['table', 'wide', 'json', 'names', 'yaml']);
     expect(bashComplete('micro-reg --layout l')).toEqual(['legacy']);
     expect(bashComplete('micro-reg get --context ')).toEqual(['other', 'test-etcd']);
     expect(bashComplete('micro-reg completion ')).toEqual(['bash', 'zsh', 'fish']);
