@@ -10,8 +10,8 @@ import type { Registry } from '../registry/registry.js';
 import { type Comparable, type DiffOptions, desiredRecords, diffRegistries, snapshotNodeRecords, summarise } from '../registry/snapshot.js';
 import { describeSummary, renderDiff, renderDiffJson } from '../render/diff.js';
 import { sanitize } from '../render/sanitize.js';
-import { type Runner, collect, withExamples } from './command.js';
-import { parseRevision, readStateFile } from './state-file.js';
+import { type Runner, collect, parseRevision, withExamples } from './command.js';
+import { readStateFile } from './state-file.js';
 
 interface DiffCommandOptions {
   file?: string[];

@@ -7,8 +7,7 @@ import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import { buildSnapshot } from '../registry/snapshot.js';
 import { renderJson } from '../render/json.js';
-import { type Runner, collect, withExamples } from './command.js';
-import { parseRevision } from './state-file.js';
+import { type Runner, collect, parseRevision, withExamples } from './command.js';
 
 interface ExportOptions {
   selector?: string[];

@@ -6,8 +6,7 @@ import { groupServices } from '../registry/codec.js';
 import { keySegment } from '../registry/keys.js';
 import { renderServicesJson, serviceJson } from '../render/json.js';
 import { renderServiceDetail } from '../render/table.js';
-import { type Runner, withExamples } from './command.js';
-import { parseRevision } from './state-file.js';
+import { type Runner, parseRevision, withExamples } from './command.js';
 
 interface GetOptions {
   version?: string;

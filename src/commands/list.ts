@@ -5,8 +5,7 @@ import { groupServices } from '../registry/codec.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import { renderServicesJson, serviceJson } from '../render/json.js';
 import { renderNames, renderServiceList } from '../render/table.js';
-import { type Runner, collect, withExamples } from './command.js';
-import { parseRevision } from './state-file.js';
+import { type Runner, collect, parseRevision, withExamples } from './command.js';
 
 interface ListOptions {
   selector?: string[];

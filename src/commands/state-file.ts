@@ -1,7 +1,6 @@
 // What `diff -f` and `apply -f` share: reading a registry file (a snapshot from `export`, or a
-// hand-written list of services; JSON or YAML; `-` for standard input) and the --revision option.
+// hand-written list of services; JSON or YAML; `-` for standard input).
 import { readFileSync } from 'node:fs';
-import { parseWholeNumber } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { readToEnd } from '../io.js';
@@ -39,9 +38,4 @@ export async function readStateFile(ctx: CommandContext, path: string): Promise<
     }
   }
   return parseStateDocument(doc, name);
-}
-
-/** `--revision R`: a whole number, 1 or more (etcd's revisions start at 1). */
-export function parseRevision(text: string | undefined, flag = '--revision'): string | undefined {
-  return text === undefined ? undefined : String(parseWholeNumber(text.trim(), flag, 1, Number.MAX_SAFE_INTEGER, 'an etcd revision, e.g. 1234'));
 }

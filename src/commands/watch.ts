@@ -10,8 +10,7 @@ import type { NodeRecord } from '../registry/model.js';
 import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch.js';
 import { formatClock, renderEventJson, renderEventLine, renderLiveScreen, type LiveRow } from '../render/events.js';
 import { onTerminate } from '../signals.js';
-import { type Runner, collect, withExamples } from './command.js';
-import { parseRevision } from './state-file.js';
+import { type Runner, collect, parseRevision, withExamples } from './command.js';
 
 interface WatchOptions {
   selector?: string[];
