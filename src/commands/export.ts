@@ -5,8 +5,9 @@ import { Command } from 'commander';
 import { UnavailableError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
-import { buildSnapshot } from '../registry/snapshot.js';
-import { renderJson } from '../render/json.js';
+import type { NodeRecord } from '../registry/model.js';
+import { type StoredForm, buildSnapshot, storedForm } from '../registry/snapshot.js';
+import { prettyJsonChunks } from '../render/json.js';
 import { type Runner, collect, parseRevision, withExamples } from './command.js';
 
 interface ExportOptions {
@@ -30,8 +31,9 @@ export function exportCommand(run: Runner): Command {
         const registry = await ctx.registry();
         const stop = startSpinner(ctx.io, 'reading the registry…');
         try {
-          const raw = new Map<string, string>();
-          const result = await registry.read(undefined, { raw, ...(revision !== undefined ? { revision } : {}) });
+          const stored = new Map<NodeRecord, StoredForm>();
+          const onStored = (record: NodeRecord, bytes: string): void => void stored.set(record, storedForm(record, bytes));
+          const result = await registry.read(undefined, { onStored, ...(revision !== undefined ? { revision } : {}) });
           ctx.reportMalformed(result.malformed);
           const records = result.records.filter((r) => matchName(r.service.name) && matchesSelectors(r, selectors));
           // TTLs are of now: at a past revision the leases may be long gone, so none are looked up.
@@ -45,7 +47,7 @@ export function exportCommand(run: Runner): Command {
             : undefined;
           const snapshot = buildSnapshot({
             records,
-            raw,
+            stored,
             revision: result.revision,
             ...(result.v2Index !== undefined ? { v2Index: result.v2Index } : {}),
             layouts: [...new Set(result.spaces.map((s) => s.layout))],
@@ -55,7 +57,7 @@ export function exportCommand(run: Runner): Command {
           stop();
           if (ctx.output === 'yaml') ctx.io.stdout.write(await (await import('../render/yaml.js')).renderYaml(snapshot));
           // Always pretty: a snapshot is a file people read, diff and edit.
-          else ctx.io.stdout.write(renderJson(snapshot, true));
+          else for (const chunk of prettyJsonChunks(snapshot as unknown as Record<string, unknown>, 'records')) ctx.io.stdout.write(chunk);
         } finally {
           stop();
         }

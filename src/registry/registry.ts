@@ -8,7 +8,6 @@ import type { EtcdClient } from './client.js';
 import { type RawKeyValue, decodeRecordIn, groupKey } from './codec.js';
 import { type KeySpace, autoV3Spaces, defaultPrefixes, groupByPrefix, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix } from './keys.js';
 import type { Layout, MalformedRecord, NodeRecord } from './model.js';
-import { recordRawKey } from './snapshot.js';
 import { type V2Client, v2RawKeyValue } from './v2.js';
 
 export interface ReadResult {
@@ -104,7 +103,7 @@ export class Registry {
       Promise.all(
         [...byPrefix.entries()].map(([p, group]) =>
           this.client
-            .rangePrefix(p, { revision: opts.revision, onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, result, firstOfGroup, opts.raw)) })
+            .rangePrefix(p, { revision: opts.revision, onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, result, firstOfGroup, opts.onStored)) })
             .catch((e: unknown) => this.withOldestRevision(e)),
         ),
       ),
@@ -116,7 +115,7 @@ export class Registry {
     for (const { space, tree } of v2Reads) {
       result.v2Index = Math.max(result.v2Index ?? 0, tree.etcdIndex);
       // Directories are skipped as the plugin skips them: expired nodes leave theirs behind, empty.
-      for (const leaf of tree.leaves) classify([space], v2RawKeyValue(leaf), segment, service, result, firstOfGroup, opts.raw);
+      for (const leaf of tree.leaves) classify([space], v2RawKeyValue(leaf), segment, service, result, firstOfGroup, opts.onStored);
     }
     return result;
   }
@@ -188,11 +187,11 @@ export interface ReadOptions {
   forGrouping?: boolean;
   /** Read at this past etcd revision (v3 layouts only). */
   revision?: string;
-  /** When given, receives each record's stored bytes, by recordRawKey (export keeps them). */
-  raw?: Map<string, string>;
+  /** Called with each record and its stored bytes, as it is read (export works out how to write them again). */
+  onStored?: (record: NodeRecord, stored: string) => void;
 }
 
-function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult, firstOfGroup?: Set<string>, raw?: Map<string, string>): void {
+function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult, firstOfGroup?: Set<string>, onStored?: ReadOptions['onStored']): void {
   const r = decodeRecordIn(group, kv);
   if (r.kind === 'foreign') return;
   if (r.kind === 'malformed') {
@@ -207,7 +206,7 @@ function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefine
     else firstOfGroup.add(key);
   }
   out.records.push(r.record);
-  if (raw) raw.set(recordRawKey(r.record), typeof kv.value === 'string' ? kv.value : Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8'));
+  onStored?.(r.record, typeof kv.value === 'string' ? kv.value : Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8'));
 }
 
 /** The service segment of a key: the layouts of one read group share its prefix. */

@@ -3,8 +3,8 @@
 // two registries, and the writes that make a registry match a file. No I/O here: commands read etcd
 // and files, this module decides.
 import { UsageError } from '../errors.js';
-import { type FieldOrder, compareText, decodeService, encodeService, layoutFieldOrder, leaseHex } from './codec.js';
-import { type KeySpace, keySpace, wildcardDomain } from './keys.js';
+import { type FieldOrder, compareText, decodeService, decodeServiceValue, encodeService, layoutFieldOrder, leaseHex } from './codec.js';
+import { type KeySpace, keySpace, nodeKey, wildcardDomain } from './keys.js';
 import { type Layout, type Endpoint, type Metadata, type Node, type NodeRecord, type Service, type Value, layouts } from './model.js';
 import { addressProblem, checkName, encodeRecords } from './records.js';
 
@@ -64,10 +64,23 @@ function sortedMeta(m: Metadata): Metadata {
   return out;
 }
 
+/** How a record's stored bytes come back: a go-micro field order that reproduces them, or the bytes themselves. */
+export type StoredForm = { encoding: FieldOrder } | { raw: string };
+
+/**
+ * Worked out while reading, so that the bytes need not be kept: the field order whose encoding of the
+ * decoded record gives back `stored` exactly (the layout's own order tried first), else the bytes.
+ */
+export function storedForm(record: NodeRecord, stored: string): StoredForm {
+  const own = layoutFieldOrder[record.layout];
+  for (const order of [own, ...fieldOrders.filter((o) => o !== own)]) if (encodeService(record.service, order) === stored) return { encoding: order };
+  return { raw: stored };
+}
+
 export interface SnapshotInput {
   records: readonly NodeRecord[];
-  /** Stored bytes by key, as read. */
-  raw: ReadonlyMap<string, string>;
+  /** How each record's stored bytes come back (storedForm); a record without one has neither `encoding` nor `raw`. */
+  stored?: ReadonlyMap<NodeRecord, StoredForm>;
   revision?: string;
   v2Index?: number;
   layouts: readonly Layout[];
@@ -78,7 +91,7 @@ export interface SnapshotInput {
 
 /** The snapshot document: records sorted by service, version, domain, node id, key; stable for an unchanged registry. */
 export function buildSnapshot(input: SnapshotInput): Snapshot {
-  const records = [...input.records].sort(compareRecordsForSnapshot).map((r) => snapshotRecord(r, input.raw.get(recordRawKey(r)), input));
+  const records = [...input.records].sort(compareRecordsForSnapshot).map((r) => snapshotRecord(r, input.stored?.get(r), input));
   // Built field by field for a stable key order: format, revision, v2Index, layouts, records.
   const out = { format: snapshotFormat } as Snapshot;
   if (input.revision !== undefined && input.revision !== '0') out.revision = input.revision;
@@ -86,11 +99,6 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   out.layouts = [...input.layouts].sort((a, b) => layouts.indexOf(a) - layouts.indexOf(b));
   out.records = records;
   return out;
-}
-
-/** Raw bytes are looked up by layout and key: a legacy (v3) and a v2 key may have the same name. */
-export function recordRawKey(r: Pick<NodeRecord, 'layout' | 'key'>): string {
-  return `${r.layout === 'v2' ? 'v2' : 'v3'}\0${r.key}`;
 }
 
 function compareRecordsForSnapshot(a: NodeRecord, b: NodeRecord): number {
@@ -104,7 +112,7 @@ function compareRecordsForSnapshot(a: NodeRecord, b: NodeRecord): number {
   );
 }
 
-function snapshotRecord(r: NodeRecord, raw: string | undefined, input: SnapshotInput): SnapshotRecord {
+function snapshotRecord(r: NodeRecord, stored: StoredForm | undefined, input: SnapshotInput): SnapshotRecord {
   const s = r.service;
   const n = s.nodes[0]!;
   const out = { key: r.key, layout: r.layout } as SnapshotRecord;
@@ -121,11 +129,7 @@ function snapshotRecord(r: NodeRecord, raw: string | undefined, input: SnapshotI
     const ttl = r.lease !== undefined ? input.ttls?.get(r.lease) : r.ttl;
     if (ttl !== undefined && ttl >= 0) out.ttl = ttl;
   }
-  if (raw !== undefined) {
-    const encoding = fieldOrders.find((order) => encodeService(serviceOf(out), order) === raw);
-    if (encoding !== undefined) out.encoding = encoding;
-    else out.raw = raw;
-  }
+  if (stored !== undefined) Object.assign(out, stored);
   return out;
 }
 
@@ -186,7 +190,7 @@ function snapshotFileRecord(v: unknown, where: string): SnapshotRecord {
   if (!isObject(v)) throw new UsageError(`${where} is not an object`);
   const layout = v.layout ?? 'micro';
   if (typeof layout !== 'string' || !(layouts as readonly string[]).includes(layout)) throw new UsageError(`${where}: layout "${String(layout)}" is not one of ${layouts.join(', ')}`);
-  const decoded = decodeService(JSON.stringify({ name: v.service, version: v.version, metadata: v.metadata, endpoints: v.endpoints, nodes: [v.node] }));
+  const decoded = decodeServiceValue({ name: v.service, version: v.version, metadata: v.metadata, endpoints: v.endpoints, nodes: [v.node] });
   if (!decoded.ok) throw new UsageError(`${where} is not a go-micro record: ${decoded.reason}`);
   const s = decoded.value;
   checkName(s.name, `service in ${where}`);
@@ -246,21 +250,19 @@ export function desiredRecords(state: StateFile, target: TargetConfig, file: str
     for (const r of state.snapshot.records) {
       const space = targetSpace(target, r.layout, r.domain);
       const service = serviceOf(r);
-      const [encoded] = encodeRecords(space, service);
-      let value = encoded!.value;
-      let decodedService = encoded!.service;
-      if (space.layout === r.layout && (space.domain ?? undefined) === (r.domain ?? undefined)) {
-        const raw = r.raw !== undefined ? decodeService(r.raw) : undefined;
-        // Stored bytes come back as they were, unless the record was edited since (its fields say otherwise).
-        if (raw?.ok && raw.value.nodes.length === 1 && nodeChanges(raw.value, service, {}).length === 0 && raw.value.version === service.version) {
-          value = r.raw!;
-          decodedService = raw.value;
-        } else if (r.encoding !== undefined) {
-          value = encodeService(service, r.encoding);
-          decodedService = service;
-        }
+      const inOwnLayout = space.layout === r.layout && space.domain === r.domain;
+      const raw = inOwnLayout && r.raw !== undefined ? decodeService(r.raw) : undefined;
+      const key = (): string => nodeKey(space, service.name, service.nodes[0]!.id);
+      // Stored bytes come back as they were, unless the record was edited since (its fields say otherwise).
+      if (raw?.ok && raw.value.nodes.length === 1 && raw.value.name === service.name && raw.value.version === service.version && nodeChanges(raw.value, service, {}).length === 0) {
+        out.push(desired(key(), space, raw.value, r.raw!));
+      } else if (inOwnLayout && r.encoding !== undefined) {
+        out.push(desired(key(), space, service, encodeService(service, r.encoding)));
+      } else {
+        // Into another layout (or hand-made without an encoding): as register would write it there.
+        const [encoded] = encodeRecords(space, service);
+        out.push(desired(encoded!.key, space, encoded!.service, encoded!.value));
       }
-      out.push(desired(encoded!.key, space, decodedService, value));
     }
   }
   const seen = new Map<string, DesiredRecord>();

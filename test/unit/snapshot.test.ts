@@ -13,7 +13,7 @@ import {
   parseStateDocument,
   planApply,
   plannedRecords,
-  recordRawKey,
+  storedForm,
   snapshotNodeRecords,
   summarise,
   targetSpace,
@@ -25,15 +25,15 @@ import { type Fixture, loadFixtures } from '../helpers/fixtures.js';
 const plain = { paint: new Chalk({ level: 0 }) };
 
 /** A fixture as micro-reg reads it: the decoded record, and its stored bytes by key. */
-function read(f: Fixture, revision = '7'): { record: NodeRecord; raw: Map<string, string> } {
+function read(f: Fixture, revision = '7'): { record: NodeRecord; stored: Map<NodeRecord, ReturnType<typeof storedForm>> } {
   const r = decodeRecord(keySpace(f.family), { key: f.key, value: f.bytes, modRevision: revision });
   if (r.kind !== 'record') throw new Error(`${f.file} does not decode`);
-  return { record: r.record, raw: new Map([[recordRawKey(r.record), f.bytes]]) };
+  return { record: r.record, stored: new Map([[r.record, storedForm(r.record, f.bytes)]]) };
 }
 
 function snapshotOf(f: Fixture): Snapshot {
-  const { record, raw } = read(f);
-  return buildSnapshot({ records: [record], raw, revision: '7', layouts: [f.family] });
+  const { record, stored } = read(f);
+  return buildSnapshot({ records: [record], stored, revision: '7', layouts: [f.family] });
 }
 
 /** A record with a different node (id, address, metadata), from a fixture. */
@@ -78,7 +78,7 @@ describe('snapshots: every fixture family round-trips byte for byte', () => {
   it('keeps the stored bytes when no field order reproduces them, and writes them back unchanged', () => {
     const bytes = v6.bytes.replace('{"name"', '{ "name"');
     const { record } = read(v6);
-    const snapshot = buildSnapshot({ records: [record], raw: new Map([[recordRawKey(record), bytes]]), layouts: ['micro'] });
+    const snapshot = buildSnapshot({ records: [record], stored: new Map([[record, storedForm(record, bytes)]]), layouts: ['micro'] });
     expect(snapshot.records[0]!.raw).toBe(bytes);
     expect(snapshot.records[0]!.encoding).toBeUndefined();
     const [d] = desiredRecords({ kind: 'snapshot', snapshot }, { layout: 'micro' }, 'snap');
@@ -87,7 +87,7 @@ describe('snapshots: every fixture family round-trips byte for byte', () => {
 
   it('a record edited by hand is encoded from its fields, not from the stale raw bytes', () => {
     const { record } = read(v6);
-    const snapshot = buildSnapshot({ records: [record], raw: new Map([[recordRawKey(record), v6.bytes.replace('{"name"', '{ "name"')]]), layouts: ['micro'] });
+    const snapshot = buildSnapshot({ records: [record], stored: new Map([[record, storedForm(record, v6.bytes.replace('{"name"', '{ "name"'))]]), layouts: ['micro'] });
     snapshot.records[0]!.node.address = '10.9.9.9:1';
     const [d] = desiredRecords({ kind: 'snapshot', snapshot }, { layout: 'micro' }, 'snap');
     expect(d!.value).toContain('"address":"10.9.9.9:1"');
@@ -99,12 +99,12 @@ describe('snapshots: every fixture family round-trips byte for byte', () => {
     const b = variant(v6, 'n-b');
     a.lease = '100';
     const ttls = new Map([['100', 42]]);
-    const one = buildSnapshot({ records: [b, a], raw: new Map(), layouts: ['micro'], ttls });
-    const two = buildSnapshot({ records: [a, b], raw: new Map(), layouts: ['micro'], ttls });
+    const one = buildSnapshot({ records: [b, a], layouts: ['micro'], ttls });
+    const two = buildSnapshot({ records: [a, b], layouts: ['micro'], ttls });
     expect(one).toEqual(two);
     expect(one.records.map((r) => r.node.id)).toEqual(['n-a', 'n-b']);
     expect(one.records[0]).toMatchObject({ lease: '64', ttl: 42 });
-    const noTtl = buildSnapshot({ records: [a], raw: new Map(), layouts: ['micro'], ttls, noTtl: true });
+    const noTtl = buildSnapshot({ records: [a], layouts: ['micro'], ttls, noTtl: true });
     expect(noTtl.records[0]!.ttl).toBeUndefined();
     expect(Object.keys(one)).toEqual(['format', 'layouts', 'records']);
   });
@@ -261,9 +261,9 @@ describe('diff (pure)', () => {
   });
 
   it('a snapshot compared with the records it was made from shows nothing', () => {
-    const records = fixtures.map((f) => read(f).record);
-    const raw = new Map(fixtures.map((f) => [recordRawKey(read(f).record), f.bytes]));
-    const snapshot = buildSnapshot({ records, raw, layouts: ['micro', 'domain', 'legacy', 'v2'] });
+    const reads = fixtures.map((f) => read(f));
+    const records = reads.map((r) => r.record);
+    const snapshot = buildSnapshot({ records, stored: new Map(reads.flatMap((r) => [...r.stored])), layouts: ['micro', 'domain', 'legacy', 'v2'] });
     expect(diffRegistries(snapshotNodeRecords(snapshot), records)).toEqual([]);
   });
 });
@@ -291,7 +291,7 @@ describe('apply plan (pure)', () => {
 
   it('creates what is missing, rewrites what differs, leaves equal keys alone; prune touches only named services', () => {
     // n1 as it is live: equal; n2 with another address; n3 new.
-    const snapshot = buildSnapshot({ records: [live[0]!], raw: new Map(), layouts: ['micro'] });
+    const snapshot = buildSnapshot({ records: [live[0]!], layouts: ['micro'] });
     const desired = [
       ...desiredRecords({ kind: 'snapshot', snapshot }, { layout: 'micro' }, 'f'),
       ...desiredRecords(file([{ id: 'n2', address: '10.0.0.9:1' }, { id: 'n3', address: '10.0.0.9:2' }]), { layout: 'micro' }, 'f'),
@@ -329,9 +329,9 @@ describe('docs/snapshot.schema.json describes the files export writes and apply 
   it('accepts a snapshot of every fixture family, with leases, TTLs and raw bytes', () => {
     const records = fixtures.map((f) => read(f).record);
     records[0]!.lease = '7587';
-    const raw = new Map(fixtures.map((f) => [recordRawKey(read(f).record), f.bytes]));
-    raw.set(recordRawKey(records[1]!), ` ${fixtures[1]!.bytes}`);
-    const snapshot = buildSnapshot({ records, raw, revision: '12', v2Index: 4, layouts: ['micro', 'domain', 'legacy', 'v2'], ttls: new Map([['7587', 30]]) });
+    const stored = new Map(records.map((r, i) => [r, storedForm(r, fixtures[i]!.bytes)]));
+    stored.set(records[1]!, storedForm(records[1]!, ` ${fixtures[1]!.bytes}`));
+    const snapshot = buildSnapshot({ records, stored, revision: '12', v2Index: 4, layouts: ['micro', 'domain', 'legacy', 'v2'], ttls: new Map([['7587', 30]]) });
     expect(snapshot.records.some((r) => r.raw !== undefined && r.ttl === undefined)).toBe(true);
     expect(snapshot.records.some((r) => r.ttl === 30 && r.lease === '1da3')).toBe(true);
     expect(validate(JSON.parse(JSON.stringify(snapshot))), JSON.stringify(validate.errors)).toBe(true);
@@ -345,5 +345,21 @@ describe('docs/snapshot.schema.json describes the files export writes and apply 
       expect(validate(bad), JSON.stringify(bad)).toBe(false);
       expect(() => desiredRecords(parseStateDocument(bad, 'f'), { layout: 'micro' }, 'f')).toThrow();
     }
+  });
+});
+
+describe('export prints a large snapshot in pieces', async () => {
+  const { prettyJsonChunks } = await import('../../src/render/json.js');
+  it('exactly as JSON.stringify(doc, null, 2) would, whatever the piece size', () => {
+    const records = Array.from({ length: 40 }, (_, i) => variant(v6, `n${i}`));
+    const snapshot = buildSnapshot({ records, revision: '3', layouts: ['micro'] });
+    const whole = `${JSON.stringify(snapshot, null, 2)}\n`;
+    for (const size of [1, 500, 1 << 20]) {
+      const chunks = [...prettyJsonChunks(snapshot as unknown as Record<string, unknown>, 'records', size)];
+      expect(chunks.join('')).toBe(whole);
+      if (size === 500) expect(chunks.length).toBeGreaterThan(10);
+    }
+    const empty = buildSnapshot({ records: [], layouts: ['micro'] });
+    expect([...prettyJsonChunks(empty as unknown as Record<string, unknown>, 'records')].join('')).toBe(`${JSON.stringify(empty, null, 2)}\n`);
   });
 });
