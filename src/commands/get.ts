@@ -6,7 +6,7 @@ import { groupServices } from '../registry/codec.js';
 import { keySegment } from '../registry/keys.js';
 import { renderServicesJson, serviceJson } from '../render/json.js';
 import { renderServiceDetail } from '../render/table.js';
-import { type Runner, parseRevision, withExamples } from './command.js';
+import { type Runner, describeReadRevision, parseRevision, withExamples } from './command.js';
 
 interface GetOptions {
   version?: string;
@@ -29,7 +29,7 @@ export function getCommand(run: Runner): Command {
         const stop = startSpinner(ctx.io, `reading ${service}…`);
         try {
           const result = await registry.readService(service, { forGrouping: true, ...(revision !== undefined ? { revision } : {}) });
-          if (opts.showRevision) ctx.info(`revision: ${result.revision}`);
+          if (opts.showRevision) ctx.info(describeReadRevision(result));
           const records = result.records.filter((r) => opts.version === undefined || r.service.version === opts.version);
           if (records.length === 0) {
             const versions = [...new Set(result.records.map((r) => r.service.version))].sort();

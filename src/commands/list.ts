@@ -5,7 +5,7 @@ import { groupServices } from '../registry/codec.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import { renderServicesJson, serviceJson } from '../render/json.js';
 import { renderNames, renderServiceList } from '../render/table.js';
-import { type Runner, collect, parseRevision, withExamples } from './command.js';
+import { type Runner, collect, describeReadRevision, parseRevision, withExamples } from './command.js';
 
 interface ListOptions {
   selector?: string[];
@@ -27,7 +27,7 @@ export function listCommand(run: Runner): Command {
         const stop = startSpinner(ctx.io, 'reading the registry…');
         const revision = parseRevision(opts.revision);
         const result = await registry.read(undefined, { forGrouping: true, ...(revision !== undefined ? { revision } : {}) }).finally(stop);
-        if (opts.showRevision) ctx.info(`revision: ${result.revision}`);
+        if (opts.showRevision) ctx.info(describeReadRevision(result));
         ctx.reportMalformed(result.malformed);
         const services = groupServices(result.records.filter((r) => matchName(r.service.name) && matchesSelectors(r, selectors)));
         if (ctx.output === 'json') ctx.io.stdout.write(renderServicesJson(services, ctx.io.stdoutIsTTY));
