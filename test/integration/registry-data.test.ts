@@ -201,6 +201,12 @@ describe('the registry as data: export, diff, apply against real etcds', () => {
     expect(JSON.parse(third.stdout)).toMatchObject({ updated: [`${prefix}db-proxy/db-1`], created: [], removed: [] });
     expect(BigInt(await revisionOf(b.endpoint))).toBe(BigInt(revision) + 1n);
     expect((await runCli([...base, 'diff', '-f', path])).code).toBe(0);
+    // The same file on standard input.
+    const { readFileSync } = await import('node:fs');
+    expect((await runCli([...base, 'diff', '-f', '-'], { stdin: readFileSync(path, 'utf8') })).code).toBe(0);
+    const bad = await runCli([...base, 'apply', '-f', '-'], { stdin: 'services: [ {name: x' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: standard input is neither JSON nor YAML: /);
   });
 
   it('--prune removes only the unlisted nodes of the services the file names, never another service', async () => {

@@ -363,3 +363,12 @@ describe('export prints a large snapshot in pieces', async () => {
     expect([...prettyJsonChunks(empty as unknown as Record<string, unknown>, 'records')].join('')).toBe(`${JSON.stringify(empty, null, 2)}\n`);
   });
 });
+
+describe('--show-revision', async () => {
+  const { describeReadRevision } = await import('../../src/commands/command.js');
+  it('names the etcd revision, and the v2 index when the v2 store was read', () => {
+    expect(describeReadRevision({ revision: '12' })).toBe('revision: 12');
+    expect(describeReadRevision({ revision: '0', v2Index: 7 })).toBe('v2 index: 7');
+    expect(describeReadRevision({ revision: '12', v2Index: 7 })).toBe('revision: 12\nv2 index: 7');
+  });
+});
