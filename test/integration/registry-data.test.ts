@@ -209,6 +209,23 @@ describe('the registry as data: export, diff, apply against real etcds', () => {
     expect(bad.stderr).toMatch(/^error: standard input is neither JSON nor YAML: /);
   });
 
+  it('more writes than one etcd transaction takes (128 operations): all made, each batch compared', async () => {
+    const prefix = randomPrefix();
+    const nodes = Array.from({ length: 150 }, (_, i) => ({ id: `n${String(i).padStart(3, '0')}`, address: `10.0.${i >> 8}.${i & 255}:80` }));
+    const path = file('many.json', JSON.stringify({ services: [{ name: 'svc.many', nodes }] }));
+    const base = ['--endpoints', b.endpoint, '--prefix', prefix];
+    const first = await runCli([...base, 'apply', '-f', path, '-o', 'json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout).created).toHaveLength(150);
+    expect((await dump(b.endpoint, prefix)).size).toBe(150);
+    const revision = await revisionOf(b.endpoint);
+    expect(JSON.parse((await runCli([...base, 'apply', '-f', path, '-o', 'json'])).stdout).unchanged).toHaveLength(150);
+    expect(await revisionOf(b.endpoint)).toBe(revision);
+    const pruned = await runCli([...base, 'apply', '--prune', '-f', file('few.json', JSON.stringify({ services: [{ name: 'svc.many', nodes: nodes.slice(0, 1) }] })), '-o', 'json']);
+    expect(JSON.parse(pruned.stdout).removed).toHaveLength(149);
+    expect([...(await dump(b.endpoint, prefix)).keys()]).toEqual([`${prefix}svc.many/n000`]);
+  });
+
   it('--prune removes only the unlisted nodes of the services the file names, never another service', async () => {
     const prefix = randomPrefix();
     await seed(b.endpoint, [
