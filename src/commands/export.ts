@@ -3,7 +3,7 @@
 // and TTL. `diff -f` and `apply -f` read it back.
 import { Command } from 'commander';
 import { UnavailableError } from '../errors.js';
-import { startSpinner } from '../io.js';
+import { type OutStream, startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
 import { type StoredForm, buildSnapshot, storedForm } from '../registry/snapshot.js';
@@ -14,6 +14,25 @@ interface ExportOptions {
   selector?: string[];
   revision?: string;
   ttl?: boolean;
+}
+
+/**
+ * Writes piece by piece, waiting while a slow reader (a pipe) has not taken the last piece: the whole
+ * document is not buffered in memory a second time. Stops when the reader has gone (`export | head`).
+ */
+async function writeChunks(out: OutStream, chunks: Iterable<string>): Promise<void> {
+  const stream = out as OutStream & Partial<Pick<NodeJS.WriteStream, 'once' | 'off' | 'destroyed'>>;
+  for (const chunk of chunks) {
+    if (stream.destroyed === true) return;
+    if (out.write(chunk) !== false || typeof stream.once !== 'function') continue;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        for (const event of ['drain', 'close', 'error'] as const) stream.off?.(event, done);
+        resolve();
+      };
+      for (const event of ['drain', 'close', 'error'] as const) stream.once!(event, done);
+    });
+  }
 }
 
 export function exportCommand(run: Runner): Command {
@@ -57,7 +76,7 @@ export function exportCommand(run: Runner): Command {
           stop();
           if (ctx.output === 'yaml') ctx.io.stdout.write(await (await import('../render/yaml.js')).renderYaml(snapshot));
           // Always pretty: a snapshot is a file people read, diff and edit.
-          else for (const chunk of prettyJsonChunks(snapshot as unknown as Record<string, unknown>, 'records')) ctx.io.stdout.write(chunk);
+          else await writeChunks(ctx.io.stdout, prettyJsonChunks(snapshot as unknown as Record<string, unknown>, 'records'));
         } finally {
           stop();
         }
