@@ -18,7 +18,7 @@ export function listCommand(run: Runner): Command {
     .action(
       run(async (ctx, pattern: string | undefined, opts: ListOptions) => {
         const selectors = parseSelectors(opts.selector);
-        const matchName = nameMatcher(pattern === undefined ? [] : [pattern]);
+        const matchName = await nameMatcher(pattern === undefined ? [] : [pattern]);
         const registry = await ctx.registry();
         const stop = startSpinner(ctx.io, 'reading the registry…');
         const result = await registry.read(undefined, { forGrouping: true }).finally(stop);
