@@ -57,6 +57,18 @@ function v2Node(root: string, id: string, opts: { version?: string; host?: strin
 }
 
 describe('register --layout v2', () => {
+  it('never replaces a plain key with the service directory: exit 2 naming the key, the value kept', async () => {
+    const { root, args } = v2Root();
+    const put = await v2Raw(endpoint, 'PUT', `${root}vs`, { form: { value: 'not a directory: keep me' } });
+    expect(put.status).toBeLessThan(300);
+    const r = await runCli([...args, 'register', '--name', 'vs', '--address', '127.0.0.1:1', '--ttl', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${root}vs holds a value, not a service directory`);
+    const after = await v2Raw(endpoint, 'GET', `${root}vs`);
+    expect(after.body.node).toMatchObject({ key: `${root}vs`, value: 'not a directory: keep me' });
+    expect((after.body.node as { dir?: boolean }).dir).toBeUndefined();
+  });
+
   it('writes the fixture from --file byte for byte: the service directory, then the node key with its TTL', async () => {
     const { root, args } = v2Root();
     const file = join(dir, 'v2-plugin-greeter.json');
