@@ -219,6 +219,9 @@ describe('a registry written by an attacker', () => {
       expect(await keys()).toEqual([fffd, ff].sort());
       const r = await runCli(dargs('deregister', 'u8', '--node', 'n\ufffd', '--yes'));
       expect(r.code, r.stderr).toBe(0);
+      // One node shown and removed: the n\xff node (id n\xff) is not the one asked for.
+      expect(r.stderr).toContain('removed 1 node of u8');
+      expect(r.stdout).not.toContain('n\\xff');
       expect(await keys()).toEqual([ff]);
     });
 
