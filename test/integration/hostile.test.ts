@@ -183,6 +183,8 @@ describe('a registry written by an attacker', () => {
         `${run} get u8 -o wide`,
         `${run} watch --initial --count ${valid}`,
         `${run} get evil`,
+        // The full-screen table: micro-reg's own screen switch, undone when it ends.
+        `${run} watch --live --for 1500ms`,
         'printf "ALL-DONE\\n"',
       ].join('\n'),
     );
