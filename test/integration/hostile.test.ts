@@ -203,6 +203,26 @@ describe('a registry written by an attacker', () => {
     }
   });
 
+  it('prompts show labels escaped: the deregister checkbox on a real pty, cancelled, nothing removed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'micro-reg-hostile-'));
+    const script = join(dir, 'ask.sh');
+    // The service name holds ESC and BEL: typed in single quotes in a script, as an operator could paste it.
+    writeFileSync(script, `'${process.execPath}' '${binPath}' --endpoints ${endpoint} --prefix '${prefix}' deregister '${evil}'\n`);
+    const session = new TmuxSession([], { shellCommand: `sh ${script}`, width: 200, height: 40 });
+    try {
+      const screen = await session.waitForScreen(/to deregister/);
+      expect(screen).toContain('Nodes of evil\\x1b]0;pwned-title\\x07 to deregister');
+      expect(screen).toContain('n\\u202eevil\\r');
+      expect(session.display('#{pane_title}')).not.toContain('pwned');
+      session.keys('C-c');
+      await session.waitForScreen(/cancelled/);
+    } finally {
+      session.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(await rawRead(prefix)).toEqual(before);
+  });
+
   describe('keys that are not UTF-8, next to their U+FFFD look-alike (one mod revision)', () => {
     const dargs = (...rest: string[]): string[] => ['--endpoints', endpoint, '--prefix', u8Prefix, ...rest];
     const ff = hex(Buffer.concat([Buffer.from(`${u8Prefix}u8/n`), Buffer.from([0xff])]));
