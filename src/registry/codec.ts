@@ -16,22 +16,46 @@ export const maxValueDepth = 64;
  */
 export const maxJsonDepth = 2 * maxValueDepth + 3;
 
-/** True when the JSON text nests objects/arrays deeper than `limit` (brackets inside strings do not count). */
+/** Up to `limit` + 1 opening brackets counted: nesting can never be deeper than their number. */
+function openingBrackets(text: string, limit: number): number {
+  let n = 0;
+  for (let i = text.indexOf('{'); i >= 0 && n <= limit; i = text.indexOf('{', i + 1)) n++;
+  for (let i = text.indexOf('['); i >= 0 && n <= limit; i = text.indexOf('[', i + 1)) n++;
+  return n;
+}
+
+const outsideString = /["{}[\]]/g;
+const insideString = /["\\]/g;
+
+/**
+ * True when the JSON text nests objects/arrays deeper than `limit` (brackets inside strings do not
+ * count). Most records hold fewer brackets than the limit and are passed after two indexOf counts; the
+ * others are scanned from one bracket or quote to the next by regular expressions (native, no
+ * backtracking), not character by character.
+ */
 export function nestsDeeperThan(text: string, limit: number): boolean {
-  if (text.length <= limit) return false;
+  if (openingBrackets(text, limit) <= limit) return false;
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
+  let i = 0;
+  for (;;) {
+    outsideString.lastIndex = i;
+    const m = outsideString.exec(text);
+    if (m === null) return false;
+    const c = m[0];
+    i = m.index + 1;
+    if (c === '"') {
+      // Skip the string: to the next quote not escaped by a backslash.
+      for (;;) {
+        insideString.lastIndex = i;
+        const q = insideString.exec(text);
+        if (q === null) return false;
+        i = q.index + (q[0] === '\\' ? 2 : 1);
+        if (q[0] === '"') break;
+      }
+    } else if (c === '{' || c === '[') {
       if (++depth > limit) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
+    } else depth--;
   }
-  return false;
 }
 
 type Json = Record<string, unknown>;
