@@ -168,8 +168,11 @@ export function renderServiceDetail(services: readonly ServiceView[], style: Sty
   return blocks.join('\n');
 }
 
-/** `list -o names`: one service name a line, each once; a name holding a newline stays one line, escaped. */
-export function renderNames(services: readonly ServiceView[]): string {
-  const names = [...new Set(services.map((s) => sanitize(s.name)))];
+/**
+ * `list -o names`: one service name a line, each once; a name holding a newline stays one line, escaped
+ * (the escapes dim when `style` paints, on a terminal).
+ */
+export function renderNames(services: readonly ServiceView[], style?: Pick<Style, 'paint'>): string {
+  const names = [...new Set(services.map((s) => sanitize(s.name, style?.paint.dim)))];
   return names.length === 0 ? '' : `${names.join('\n')}\n`;
 }

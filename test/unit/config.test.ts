@@ -46,6 +46,12 @@ describe('connection options', () => {
   it('validates the layout', () => {
     expect(() => resolveRegistryConfig({ layout: 'consul' }, {})).toThrow(/invalid --layout/);
     expect(resolveRegistryConfig({ layout: 'auto' }, {}).layout).toBe('auto');
+    // A prefix that normalises to the root is refused from a flag and from a context, for every layout.
+    for (const layout of ['micro', 'domain', 'legacy', 'v2'] as const) {
+      expect(() => resolveRegistryConfig({ layout, prefix: '/./' }, {}), layout).toThrow(/not the root/);
+      expect(() => resolveRegistryConfig({ layout }, {}, { prefix: '//' }), layout).toThrow(/not the root/);
+    }
+    expect(() => resolveRegistryConfig({ layout: 'auto' }, {}, { prefix: '/..' })).toThrow(/not the root/);
   });
 });
 
