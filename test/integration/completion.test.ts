@@ -198,6 +198,30 @@ describe('completion never evaluates names read from etcd (bash, zsh, fish)', ()
     expect(got.sort()).toEqual([...offered].sort());
   });
 
+  it('zsh at a real prompt (tmux) inserts a name with shell metacharacters quoted: the shell reads back the literal names', async () => {
+    const session = TmuxSession.shell(`sh -c 'cd ${work} && exec zsh -f'`, { ...env, PS1: '%% ' });
+    try {
+      await session.waitForScreen(/%/);
+      session.keys(`bindkey -e && autoload -U compinit && compinit -u && source ${scripts.zsh} && echo loaded-ok`, 'Enter');
+      await session.waitForScreen(/^loaded-ok$/m);
+      // Two names, each the only one starting with its letter; then the line is printed, not run.
+      session.type(`${line}x`);
+      session.keys('Tab');
+      await session.waitForScreen(/get x\\;touch\\ pwned-semi/);
+      session.type(' y');
+      session.keys('Tab');
+      await session.waitForScreen(/y\\\|touch\\ pwned-pipe/);
+      session.keys('C-a');
+      session.type('print -rl -- ');
+      session.keys('Enter');
+      const screen = await session.waitForScreen(/^y\|touch pwned-pipe$/m);
+      expect(screen).toMatch(/^x;touch pwned-semi$/m);
+      expect(pwned()).toEqual([]);
+    } finally {
+      session.close();
+    }
+  });
+
   it('list -o names shows a name with a newline as one escaped line', async () => {
     const r = await runCli(['--endpoints', endpoint, '--prefix', prefix, 'list', '-o', 'names']);
     expect(r.code).toBe(0);
