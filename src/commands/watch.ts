@@ -9,7 +9,7 @@ import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match
 import type { NodeRecord } from '../registry/model.js';
 import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch.js';
 import { formatClock, renderEventJson, renderEventLine, renderLiveScreen, type LiveRow } from '../render/events.js';
-import { safeText } from '../render/table.js';
+import { safeText } from '../render/sanitize.js';
 import { onTerminate } from '../signals.js';
 import { type Runner, collect, withExamples } from './command.js';
 

@@ -3,7 +3,8 @@
 import type { ProbeResult } from '../probe.js';
 import type { Layout } from '../registry/model.js';
 import { renderJson } from './json.js';
-import { type Style, renderTable, safeText } from './table.js';
+import { safeText } from './sanitize.js';
+import { type Style, renderTable } from './table.js';
 
 export type PruneOutcome = 'removed' | 'kept' | 'gone';
 

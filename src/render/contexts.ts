@@ -1,8 +1,8 @@
 // Pure renderers for `config get-contexts`: a kubectl-style table (a `*` marks the current context).
 // Passwords never reach here unmasked: contextViews (src/contexts.ts) masks them.
 import type { ContextView } from '../contexts.js';
-import { sanitize } from './sanitize.js';
-import { type Style, renderTable, safeText } from './table.js';
+import { safeText, sanitize } from './sanitize.js';
+import { type Style, renderTable } from './table.js';
 
 export function renderContexts(views: readonly ContextView[], style: Style): string {
   const head = ['CURRENT', 'NAME', 'ENDPOINTS', 'USER', 'LAYOUT', 'PREFIX', 'DOMAIN'];

@@ -4,8 +4,8 @@ import { compareRecords, groupServices } from '../registry/codec.js';
 import type { Endpoint, Metadata, NodeRecord } from '../registry/model.js';
 import type { RegistryEvent, WatchAction } from '../registry/watch.js';
 import { serviceJson } from './json.js';
-import { safeJson } from './sanitize.js';
-import { type Style, renderTable, safeText } from './table.js';
+import { safeJson, safeText } from './sanitize.js';
+import { type Style, renderTable } from './table.js';
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 

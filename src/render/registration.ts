@@ -3,8 +3,8 @@ import { leaseHex } from '../registry/codec.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { EncodedRecord, RemovalOutcome, Written } from '../registry/store.js';
 import { renderJson } from './json.js';
-import { safeJson, sanitize } from './sanitize.js';
-import { type Style, renderTable, safeText } from './table.js';
+import { safeJson, safeText, sanitize } from './sanitize.js';
+import { type Style, renderTable } from './table.js';
 
 /** `register -o json`: one `{"key","lease","ttl","service"}` per record; the service as stored (Go's field order). */
 export interface RegistrationJson {

@@ -39,6 +39,15 @@ export function sanitize(text: string, mark?: (escaped: string) => string): stri
   return text.replace(unsafe, (c) => (mark ? mark(escapeChar(c)) : escapeChar(c)));
 }
 
+/**
+ * Untrusted text (from etcd or a user's file) for a table cell or a line: control characters shown
+ * escaped, the escapes dim when the style paints (a colour terminal). Applied to the data before
+ * micro-reg paints the cell its own colours: sanitising a painted cell would escape those too.
+ */
+export function safeText(text: string, style: { paint: { dim: (text: string) => string } }): string {
+  return sanitize(text, style.paint.dim);
+}
+
 /** True when `text` holds something `sanitize` would escape. */
 export function isUnsafe(text: string): boolean {
   unsafe.lastIndex = 0;

@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Metadata, NodeView, ServiceView, Value } from '../registry/model.js';
-import { sanitize } from './sanitize.js';
+import { safeText, sanitize } from './sanitize.js';
 
 /** How to draw: on a terminal or piped, with which colours, how wide. */
 export interface Style {
@@ -20,14 +20,6 @@ const visibleLength = (s: string): number => [...s.replace(ansi, '')].length;
 
 /** Tab-separated cells must not hold tabs or newlines of their own. */
 const tsvCell = (s: string): string => s.replace(/[\t\r\n]+/g, ' ');
-
-/**
- * Untrusted text (from etcd or a user's file) as a cell: control characters shown escaped, the escapes
- * dim on a colour terminal. Applied to the data before micro-reg paints the cell its own colours.
- */
-export function safeText(text: string, style: Pick<Style, 'paint'>): string {
-  return sanitize(text, style.paint.dim);
-}
 
 /** Cuts a cell to `width` characters, marking the cut with an ellipsis (its colours, if any, dropped). */
 function truncate(cell: string, width: number): string {
