@@ -10,6 +10,7 @@ import { keySegment } from '../registry/keys.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import { type RemovalOutcome, recordStore } from '../registry/store.js';
+import { compareVersions } from '../registry/versions.js';
 import { nodeChoiceLabel, renderNodeRecords, renderRemovalJson } from '../render/registration.js';
 import type { Style } from '../render/table.js';
 import { type Runner, collect, withExamples } from './command.js';
@@ -37,7 +38,7 @@ export function selectNodes(service: string, records: readonly NodeRecord[], opt
   if (opts.version !== undefined) {
     picked = picked.filter((r) => r.service.version === opts.version);
     if (picked.length === 0) {
-      const versions = [...new Set(records.map((r) => r.service.version))].sort();
+      const versions = [...new Set(records.map((r) => r.service.version))].sort(compareVersions);
       throw new NotFoundError(`service ${service} has no version ${opts.version}`, `its versions: ${versions.join(', ')}`);
     }
   }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { keySpace } from '../../src/registry/keys.js';
 import type { NodeRecord } from '../../src/registry/model.js';
 import { type DeleteReason, type EventSource, type RegistryEvent, type SourceBatch, WatchPipeline, diffRecords } from '../../src/registry/watch.js';
-import { describeUpdate, eventJson, renderEventJson, renderEventLine, renderLiveScreen } from '../../src/render/events.js';
+import { describeUpdate, eventJson, layoutLiveScreen, liveKeys, renderEventJson, renderEventLine, renderLiveScreen } from '../../src/render/events.js';
 import type { Style } from '../../src/render/table.js';
 import { fixture } from '../helpers/fixtures.js';
 
@@ -133,12 +133,37 @@ describe('event renderers', () => {
     expect(Object.keys(json.service)).toEqual(['name', 'version', 'metadata', 'endpoints', 'nodes']);
   });
 
-  it('fits the live screen to the terminal height', () => {
+  it('fits the live screen to the terminal height: the table scrolls, the recent changes and the keys stay', () => {
     const rows = Array.from({ length: 50 }, (_, i) => ({ record: rec(`n-${String(i).padStart(2, '0')}`) }));
-    const text = renderLiveScreen({ title: 'T', status: 'connected', rows, recent: ['r1'] }, { ...plain, tty: true }, 20);
-    const lines = text.split('\n');
+    const screen = { title: 'T', status: 'connected', rows, recent: ['r1'] };
+    const text = renderLiveScreen(screen, { ...plain, tty: true }, 20);
+    const lines = text.replace(/\x1b\[(?:H|2K|J)/g, '').split('\r\n');
     expect(lines).toHaveLength(20);
-    expect(text).toMatch(/more lines \(enlarge the terminal\)/);
-    expect(lines.at(-1)).toMatch(/^r1/);
+    expect(lines[0]).toBe('T');
+    expect(lines[3]).toMatch(/^SERVICE\s+VERSION\s+NODE\s+ADDRESS\s+TTL$/);
+    expect(lines[4]).toMatch(/\bn-00\b/);
+    expect(text).toMatch(/… \d+ more below \(↑\/↓ PgUp\/PgDn; or enlarge the terminal\)/);
+    expect(lines.at(-2)).toMatch(/^r1/);
+    expect(lines.at(-1)).toBe(liveKeys);
+    // Scrolled down: the first rows give way, the heading stays; past the end it stops at the last row.
+    const scrolled = layoutLiveScreen({ ...screen, scroll: 10 }, { ...plain, tty: true }, 20);
+    expect(scrolled.lines[3]).toMatch(/^SERVICE/);
+    expect(scrolled.lines[4]).toMatch(/\bn-10\b/);
+    expect(scrolled.lines.join('\n')).toMatch(/more below, 10 above/);
+    const end = layoutLiveScreen({ ...screen, scroll: 1000 }, { ...plain, tty: true }, 20);
+    expect(end.scroll).toBe(end.maxScroll);
+    expect(end.lines.join('\n')).toMatch(/\bn-49\b/);
+    expect(end.lines).toHaveLength(20);
+  });
+
+  it('counts the TTL down from the lease, and shows the lease id only with -o wide', () => {
+    const rows = [{ record: rec('a', { lease: '16' }) }];
+    const ttls = new Map([['16', 3579]]);
+    const narrow = layoutLiveScreen({ title: 'T', status: '', rows, recent: [], ttls }, { ...plain, tty: true }, 10).lines.join('\n');
+    expect(narrow).toMatch(/\ba\s+10\.0\.0\.5:54321\s+59m39s/);
+    expect(narrow).not.toMatch(/LEASE/);
+    const wide = layoutLiveScreen({ title: 'T', status: '', rows, recent: [], ttls: new Map([['16', 45]]) }, { ...plain, tty: true, wide: true }, 10).lines.join('\n');
+    expect(wide).toMatch(/TTL\s+LEASE/);
+    expect(wide).toMatch(/45s\s+10$/m);
   });
 });
