@@ -176,6 +176,8 @@ function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): 
     if (hint) io.stderr.write(`hint: ${hint}\n`);
   }
   if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  // A mapped error keeps the transport's own words (gRPC's timing breakdown, status codes): --debug shows them.
+  if (debug && err instanceof Error && err.cause !== undefined) io.stderr.write(`cause: ${err.cause instanceof Error ? (err.cause.stack ?? err.cause.message) : String(err.cause)}\n`);
   return exitCode;
 }
 

@@ -143,6 +143,10 @@ export function checkPasswordFlags(flags: GlobalFlags, env: Env): void {
 
 export function resolveConnection(flags: GlobalFlags, env: Env, context: ContextSettings = {}, secrets: Secrets = {}): ConnectionConfig {
   checkPasswordFlags(flags, env);
+  // An empty --endpoints is a mistake (an unset variable in a script), not a request for the default.
+  if (flags.endpoints !== undefined && flags.endpoints.trim() === '') {
+    throw new UsageError('--endpoints is empty', 'pass --endpoints host:port, or leave the flag out for the environment or the default');
+  }
   const contextEndpoints = context.endpoints && context.endpoints.length > 0 ? context.endpoints.join(',') : undefined;
   const endpointList =
     nonEmpty(flags.endpoints) ?? nonEmpty(env.MICRO_REGISTRY_ADDRESS) ?? nonEmpty(env.ETCDCTL_ENDPOINTS) ?? contextEndpoints ?? defaultEndpoint;

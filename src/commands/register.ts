@@ -7,7 +7,7 @@ import { parseWholeNumber } from '../config.js';
 import { readToEnd } from '../io.js';
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { UnavailableError, UsageError } from '../errors.js';
+import { UnavailableError, UsageError, fileError } from '../errors.js';
 import { onTerminate } from '../signals.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
 import { leaseHex } from '../registry/codec.js';
@@ -46,7 +46,7 @@ async function readServiceFile(path: string, stdin: CommandContext['io']['stdin'
   try {
     text = path === '-' ? await readToEnd(stdin, maxServiceFileBytes) : readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read --file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw fileError(path, e);
   }
   if (text === undefined) throw new UsageError(`--file ${path}: more than ${maxServiceFileBytes / 1024 / 1024} MiB; expected one go-micro Service`);
   return text;
