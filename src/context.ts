@@ -1,7 +1,8 @@
 // What a command receives: its IO, the global options, and a registry client made on first use
 // (so `--help` and usage errors never load gRPC).
 import { Chalk, type ChalkInstance } from 'chalk';
-import { type GlobalFlags, type RegistryConfig, type Secrets, checkPasswordFlags, resolveRegistryConfig } from './config.js';
+import { type GlobalFlags, MissingPasswordError, type RegistryConfig, type Secrets, checkPasswordFlags, resolveRegistryConfig } from './config.js';
+import { canPrompt, loadPrompts } from './prompts.js';
 import { loadConfigFile } from './config-file.js';
 import { selectContext } from './contexts.js';
 import { MalformedRecordError, UsageError } from './errors.js';
@@ -59,7 +60,7 @@ export class CommandContext {
    * password (all of standard input, one trailing newline trimmed, as `docker login --password-stdin`).
    */
   async readSecrets(): Promise<void> {
-    if (!this.flags.passwordStdin) return;
+    if (!this.flags.passwordStdin) return this.askPassword();
     // A usage error must not wait for input first.
     checkPasswordFlags(this.flags, this.io.env);
     const text = await readToEnd(this.io.stdin, maxPasswordBytes);
@@ -67,6 +68,26 @@ export class CommandContext {
     const password = text.replace(/\r?\n$/, '');
     if (password === '') throw new UsageError('--password-stdin: standard input is empty', 'pipe the password in, e.g. printf %s "$ETCD_PW" | micro-reg --user root --password-stdin list');
     this.secrets = { stdinPassword: password };
+  }
+
+  /**
+   * A user named without a password: on a terminal, ask for it with a masked prompt, as etcdctl does.
+   * Without one, or for any other problem with the settings, the command meets the error where it reads them.
+   */
+  private async askPassword(): Promise<void> {
+    if (!canPrompt(this.io)) return;
+    const named = this.flags.user ?? this.io.env.ETCDCTL_USER ?? this.io.env.ETCD_USERNAME ?? this.flags.context ?? this.io.env.MICRO_REG_CONTEXT;
+    if (named === undefined && loadConfigFile(this.io.env).file === undefined) return;
+    try {
+      void this.config;
+      return;
+    } catch (e) {
+      this.cachedConfig = undefined;
+      if (!(e instanceof MissingPasswordError)) return;
+      const prompts = await loadPrompts(this.io);
+      const password = await prompts.password(`Password for etcd user "${e.username}":`);
+      this.secrets = { promptedPassword: password };
+    }
   }
 
   /** The registry for this invocation; etcd3 is imported on first use only. */

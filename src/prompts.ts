@@ -14,6 +14,8 @@ export interface Prompts {
   text(message: string, opts?: { default?: string; validate?: (value: string) => string | undefined }): Promise<string>;
   confirm(message: string, defaultAnswer: boolean): Promise<boolean>;
   checkbox<T>(message: string, choices: readonly Choice<T>[]): Promise<T[]>;
+  /** A secret: typed characters shown as `*`, as etcdctl asks for a password. */
+  password(message: string): Promise<string>;
 }
 
 /**
@@ -31,7 +33,7 @@ function cancelled(e: unknown): never {
 }
 
 export async function loadPrompts(io: IO): Promise<Prompts> {
-  const { input, confirm, checkbox } = await import('@inquirer/prompts');
+  const { input, confirm, checkbox, password } = await import('@inquirer/prompts');
   const context = { input: io.stdin as Readable, output: io.stderr as unknown as NodeJS.WritableStream };
   return {
     text: (message, opts = {}) =>
@@ -46,5 +48,6 @@ export async function loadPrompts(io: IO): Promise<Prompts> {
     confirm: (message, defaultAnswer) => confirm({ message, default: defaultAnswer }, context).catch(cancelled),
     checkbox: <T>(message: string, choices: readonly Choice<T>[]) =>
       checkbox<T>({ message, choices: choices.map((c) => ({ name: c.name, value: c.value, checked: c.checked ?? false })), pageSize: 15, loop: false }, context).catch(cancelled),
+    password: (message) => password({ message, mask: '*' }, context).catch(cancelled),
   };
 }
