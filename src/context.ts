@@ -10,9 +10,9 @@ import { type IO, colourEnabled, readToEnd } from './io.js';
 import type { Registry } from './registry/registry.js';
 import type { MalformedRecord } from './registry/model.js';
 import type { Style } from './render/table.js';
+import { type OutputFormat, commandOutputs, outputAliases, outputFormats } from './outputs.js';
 
-export type OutputFormat = 'table' | 'wide' | 'json' | 'names';
-export const outputFormats: readonly OutputFormat[] = ['table', 'wide', 'json', 'names'];
+export { type OutputFormat, outputFormats } from './outputs.js';
 
 export interface GlobalOptions extends GlobalFlags {
   output?: string;
@@ -37,7 +37,7 @@ export class CommandContext {
     readonly io: IO,
     readonly flags: GlobalOptions,
   ) {
-    const output = (flags.output ?? 'table') as OutputFormat;
+    const output = (outputAliases[flags.output ?? ''] ?? flags.output ?? 'table') as OutputFormat;
     if (!outputFormats.includes(output)) throw new UsageError(`invalid --output "${flags.output}": expected one of ${outputFormats.join(', ')}`);
     this.output = output;
     this.paintOut = new Chalk({ level: colourEnabled(io.stdoutIsTTY, io.env, flags.color) ? 1 : 0 });
@@ -119,10 +119,11 @@ export class CommandContext {
     return { tty: this.io.stdoutIsTTY, paint: this.paintOut, width: this.io.columns(), wide: this.output === 'wide' };
   }
 
-  /** Refuses output formats a command does not have. */
-  requireOutput(allowed: readonly OutputFormat[], command: string): void {
+  /** Refuses output formats a command does not have (outputs.ts lists them). */
+  requireOutput(command: string): void {
+    const allowed = commandOutputs[command] ?? outputFormats;
     if (!allowed.includes(this.output)) {
-      throw new UsageError(`${command} does not support -o ${this.output}: use one of ${allowed.join(', ')}`);
+      throw new UsageError(`${command} does not support -o ${this.output}: use one of ${allowed.join(', ')}`, `see micro-reg ${command} --help`);
     }
   }
 

@@ -99,7 +99,7 @@ export function deregisterCommand(run: Runner): Command {
     .option('--dry-run', 'list what would be removed and delete nothing')
     .action(
       run(async (ctx, service: string, opts: DeregisterOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'deregister');
+        ctx.requireOutput('deregister');
         keySegment(service, 'service name');
         if (opts.all && opts.node) throw new UsageError('--all and --node exclude each other');
         const chosen = opts.all || opts.node !== undefined || opts.version !== undefined;

@@ -19,7 +19,7 @@ export function getCommand(run: Runner): Command {
     .option('--version <version>', 'only this version')
     .action(
       run(async (ctx, service: string, opts: GetOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'get');
+        ctx.requireOutput('get');
         keySegment(service, 'service name');
         const registry = await ctx.registry();
         const stop = startSpinner(ctx.io, `reading ${service}…`);

@@ -97,7 +97,7 @@ export function registerCommand(run: Runner): Command {
     .option('--dry-run', 'print the key and value and write nothing')
     .action(
       run(async (ctx, opts: RegisterOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'register');
+        ctx.requireOutput('register');
         const ttl = parseTtl(opts.ttl);
         if (opts.keepalive && ttl === 0) throw new UsageError('--keepalive needs a lease: give --ttl more than 0');
         if (opts.keepalive && opts.dryRun) throw new UsageError('--keepalive and --dry-run exclude each other');

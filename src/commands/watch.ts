@@ -284,7 +284,7 @@ export function watchCommand(run: Runner): Command {
     .option('--for <duration>', 'exit after this long, e.g. 30s or 5m')
     .action(
       run(async (ctx, services: string[], opts: WatchOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'watch');
+        ctx.requireOutput('watch');
         const selectors = parseSelectors(opts.selector);
         const matchName = nameMatcher(services);
         const count = opts.count === undefined ? undefined : parseCount(opts.count);
