@@ -10,7 +10,7 @@ import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
 import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch.js';
-import { formatClock, layoutLiveScreen, liveScreenText, renderEventJson, renderEventLine, type LiveRow } from '../render/events.js';
+import { type LineWidths, type LiveRow, formatClock, layoutLiveScreen, liveScreenText, renderEventJson, renderEventLine } from '../render/events.js';
 import type { Style } from '../render/table.js';
 import { onTerminate } from '../signals.js';
 import { type Runner, collect, withExamples } from './command.js';
@@ -99,9 +99,10 @@ export async function startPipeline(
 /** Lines on stdout: human or JSON. */
 function lineOutput(ctx: CommandContext): EventOutput {
   const style = ctx.style();
+  const widths: LineWidths = [];
   return {
     started: (shown, revision) => ctx.info(`watching ${describeShown(shown)} at revision ${revision}`),
-    event: (e) => ctx.io.stdout.write(ctx.json ? renderEventJson(e) : renderEventLine(e, style)),
+    event: (e) => ctx.io.stdout.write(ctx.json ? renderEventJson(e) : renderEventLine(e, style, widths)),
     status: (state, detail) => ctx.info(state === 'reconnecting' ? `${ctx.paintErr.yellow('reconnecting…')} (${detail})` : detail),
     warn: (message) => ctx.warn(message),
     close: () => undefined,
@@ -151,6 +152,7 @@ function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeR
   const marks = new Map<string, { mark: RegistryEvent['action']; at: number; record: NodeRecord }>();
   const markKey = (record: NodeRecord): string => `${record.layout}\0${record.key}`;
   const recent: string[] = [];
+  const recentWidths: LineWidths = [];
   /** Seconds left on each lease when it was asked, and when. */
   const leases = new Map<string, { ttl: number; at: number }>();
   let status = 'connected';
@@ -246,7 +248,7 @@ function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeR
     },
     event: (e) => {
       marks.set(markKey(e.record), { mark: e.action, at: Date.now(), record: e.record });
-      recent.push(renderEventLine(e, plainStyle()).trimEnd().replace(/\t/g, '  '));
+      recent.push(renderEventLine(e, { ...plainStyle(), tty: true }, recentWidths).trimEnd());
       if (recent.length > recentLines) recent.shift();
       // A new lease, or a lease granted again: ask for its TTL.
       if (e.action !== 'delete' && e.record.lease !== undefined && e.previous?.lease !== e.record.lease) leases.delete(e.record.lease);

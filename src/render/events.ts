@@ -5,7 +5,7 @@ import type { Endpoint, Metadata, NodeRecord } from '../registry/model.js';
 import type { RegistryEvent, WatchAction } from '../registry/watch.js';
 import { serviceJson } from './json.js';
 import { sanitize } from './sanitize.js';
-import { type Cell, type Column, type Style, formatDuration, renderTable, truncateEnd } from './table.js';
+import { type Cell, type Column, type Style, cellWidth, formatDuration, renderTable, truncateEnd } from './table.js';
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
@@ -65,39 +65,62 @@ function leaseText(lease: string | undefined): string {
   return lease === undefined ? 'none' : BigInt(lease).toString(16);
 }
 
-function paintAction(action: WatchAction, style: Style): string {
-  const text = action.padEnd(6);
-  if (action === 'create') return style.paint.green(text);
-  if (action === 'update') return style.paint.yellow(text);
-  return style.paint.red(text);
+/** Local time with the date and its offset (ISO 8601), for lines that outlive the terminal: 2026-01-02T03:04:05.067+01:00. */
+export function formatTimestamp(time: Date): string {
+  const offset = -time.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset);
+  const date = `${time.getFullYear()}-${pad2(time.getMonth() + 1)}-${pad2(time.getDate())}`;
+  return `${date}T${formatClock(time)}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
 }
 
 /**
- * One event for people: time, action, service, version, node id, address, then what an update
- * changed or why a node went. Space-aligned on a terminal; tab-separated when piped.
+ * Column widths of the event lines shown so far on a terminal: a column widens to its widest value
+ * yet and never narrows, so lines stay aligned as they stream.
  */
-export function renderEventLine(event: RegistryEvent, style: Style): string {
+export type LineWidths = number[];
+
+/**
+ * One event for people: time, action, service, version, node id, address, then the details (what an
+ * update changed, why a node went, its domain), `-` when there are none; with -o wide also the key and
+ * revision. On a terminal the columns are aligned (with `widths` carried from line to line) and the
+ * time is the clock; piped, every line has the same number of tab-separated fields and the time
+ * carries the date and offset.
+ */
+export function renderEventLine(event: RegistryEvent, style: Style, widths?: LineWidths): string {
   const { record } = event;
   const node = record.service.nodes[0];
-  const fields = [
-    style.paint.dim(formatClock(event.time)),
-    style.tty ? paintAction(event.action, style) : event.action,
-    style.paint.cyan(record.service.name),
-    record.service.version || '-',
-    node?.id ?? '-',
-    node?.address || '-',
+  const text = [
+    style.tty ? formatClock(event.time) : formatTimestamp(event.time),
+    event.action,
+    sanitize(record.service.name),
+    sanitize(record.service.version) || '-',
+    sanitize(node?.id ?? '-'),
+    sanitize(node?.address || '-'),
+  ];
+  const paint: ((t: string) => string)[] = [
+    (t) => style.paint.dim(t),
+    (t) => (event.action === 'create' ? style.paint.green(t) : event.action === 'update' ? style.paint.yellow(t) : style.paint.red(t)),
+    (t) => style.paint.cyan(t),
   ];
   const notes: string[] = [];
-  if (record.domain !== undefined) notes.push(`domain=${record.domain}`);
-  if (event.action === 'update' && event.previous) notes.push(describeUpdate(event.previous, record).join(', '));
+  if (record.domain !== undefined) notes.push(`domain=${sanitize(record.domain)}`);
+  if (event.action === 'update' && event.previous) notes.push(sanitize(describeUpdate(event.previous, record).join(', ')));
   if (event.action === 'delete') {
     const reason = event.reason ?? 'reason unknown';
     notes.push(event.reason === 'expired' ? style.paint.red(reason) : reason);
   }
   if (event.resync) notes.push(style.paint.magenta('(resync)'));
-  if (style.wide) notes.push(`key=${record.key}`, `revision=${event.revision}`);
-  if (!style.tty) return `${[...fields, ...notes].join('\t')}\n`;
-  return `${[...fields, ...notes].join('  ')}\n`;
+  const details = notes.length > 0 ? notes.join(' ') : '-';
+  const wide = style.wide ? [sanitize(record.key), event.revision] : [];
+  if (!style.tty) return `${[...text.map((t, i) => (paint[i] ? paint[i]!(t) : t)), details, ...wide].join('\t')}\n`;
+  const cells = text.map((t, i) => {
+    const w = cellWidth(t);
+    if (widths) widths[i] = Math.max(widths[i] ?? 0, w);
+    const padded = t + ' '.repeat(Math.max(0, (widths?.[i] ?? w) - w));
+    return paint[i] ? paint[i]!(padded) : padded;
+  });
+  return `${[...cells, details, ...wide].join('  ')}\n`;
 }
 
 /** design.md: `{"action", "service":{…one node…}, "key", "revision", "time", "reason"?}`, plus `resync` after a resync. */

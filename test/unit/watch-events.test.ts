@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { keySpace } from '../../src/registry/keys.js';
 import type { NodeRecord } from '../../src/registry/model.js';
 import { type DeleteReason, type EventSource, type RegistryEvent, type SourceBatch, WatchPipeline, diffRecords } from '../../src/registry/watch.js';
-import { describeUpdate, eventJson, layoutLiveScreen, liveKeys, renderEventJson, renderEventLine, renderLiveScreen } from '../../src/render/events.js';
+import { describeUpdate, eventJson, formatTimestamp, layoutLiveScreen, liveKeys, renderEventJson, renderEventLine, renderLiveScreen } from '../../src/render/events.js';
 import type { Style } from '../../src/render/table.js';
 import { fixture } from '../helpers/fixtures.js';
 
@@ -125,12 +125,39 @@ describe('event renderers', () => {
 
   it('renders a line and a JSON line per event', () => {
     const event: RegistryEvent = { action: 'delete', record: rec('a', { lease: '16' }), revision: '42', time, reason: 'expired', resync: true };
-    expect(renderEventLine(event, plain)).toBe('03:04:05.067\tdelete\tgo.micro.srv.greeter\tlatest\ta\t10.0.0.5:54321\texpired\t(resync)\n');
+    expect(renderEventLine(event, plain)).toBe(`${formatTimestamp(time)}\tdelete\tgo.micro.srv.greeter\tlatest\ta\t10.0.0.5:54321\texpired (resync)\n`);
     const json = JSON.parse(renderEventJson(event));
     expect(json).toEqual(eventJson(event));
     expect(json).toMatchObject({ action: 'delete', key: '/micro/registry/go.micro.srv.greeter/a', revision: 42, time: time.toISOString(), reason: 'expired', resync: true });
     expect(json.service).toMatchObject({ name: 'go.micro.srv.greeter', version: 'latest', nodes: [{ id: 'a', address: '10.0.0.5:54321', lease: '10' }] });
     expect(Object.keys(json.service)).toEqual(['name', 'version', 'metadata', 'endpoints', 'nodes']);
+  });
+
+  it('piped lines carry the date and offset and always the same number of tab-separated fields', () => {
+    expect(formatTimestamp(time)).toMatch(/^2026-01-02T03:04:05\.067[+-]\d\d:\d\d$/);
+    const events: RegistryEvent[] = [
+      { action: 'create', record: rec('a'), revision: '1', time },
+      { action: 'update', record: rec('a', { address: '10.0.0.6:1' }), previous: rec('a'), revision: '2', time },
+      { action: 'delete', record: rec('a'), revision: '3', time, reason: 'deregistered' },
+    ];
+    for (const wide of [false, true]) {
+      const counts = events.map((e) => renderEventLine(e, { ...plain, wide }).trimEnd().split('\t').length);
+      expect(new Set(counts), `wide=${wide}`).toEqual(new Set([wide ? 9 : 7]));
+    }
+    expect(renderEventLine(events[0]!, plain).trimEnd().split('\t')[6]).toBe('-');
+  });
+
+  it('on a terminal the columns line up from line to line', () => {
+    const widths: number[] = [];
+    const tty = { ...plain, tty: true };
+    const lines = [
+      renderEventLine({ action: 'create', record: rec('a-long-node-id'), revision: '1', time }, tty, widths),
+      renderEventLine({ action: 'create', record: rec('b'), revision: '2', time }, tty, widths),
+      renderEventLine({ action: 'delete', record: rec('c'), revision: '3', time, reason: 'expired' }, tty, widths),
+    ];
+    expect(lines[0]).toMatch(/^03:04:05\.067  create  go\.micro\.srv\.greeter  latest  a-long-node-id  10\.0\.0\.5:54321  -$/m);
+    const addressAt = lines.slice(1).map((l) => l.indexOf('10.0.0.5'));
+    expect(new Set(addressAt)).toEqual(new Set([lines[0]!.indexOf('10.0.0.5')]));
   });
 
   it('fits the live screen to the terminal height: the table scrolls, the recent changes and the keys stay', () => {
