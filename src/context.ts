@@ -4,7 +4,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { type GlobalFlags, MissingPasswordError, type RegistryConfig, type Secrets, checkPasswordFlags, resolveRegistryConfig } from './config.js';
 import { canPrompt, loadPrompts } from './prompts.js';
 import { loadConfigFile } from './config-file.js';
-import { selectContext } from './contexts.js';
+import { environmentForContext, selectContext } from './contexts.js';
 import { MalformedRecordError, UsageError } from './errors.js';
 import { type IO, colourEnabled, readToEnd } from './io.js';
 import type { Registry } from './registry/registry.js';
@@ -50,7 +50,9 @@ export class CommandContext {
       const loaded = loadConfigFile(this.io.env);
       if (loaded.warning !== undefined) this.warn(loaded.warning);
       const selected = selectContext(loaded.file, this.flags.context, this.io.env, loaded.path);
-      this.cachedConfig = resolveRegistryConfig(this.flags, this.io.env, selected?.settings, this.secrets);
+      const { env, warning } = environmentForContext(this.io.env, selected, this.flags as Record<string, unknown>);
+      this.cachedConfig = resolveRegistryConfig(this.flags, env, selected?.settings, this.secrets);
+      if (warning !== undefined) this.warn(warning);
     }
     return this.cachedConfig;
   }
