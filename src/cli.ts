@@ -70,6 +70,8 @@ interface CommandSpec {
   name: string;
   aliases?: string[];
   summary: string;
+  /** Left out of the help (the completion scripts' own interface). */
+  hidden?: boolean;
   load(): Promise<(run: Runner) => Command>;
 }
 
@@ -88,6 +90,7 @@ const commandSpecs: readonly CommandSpec[] = [
   { name: 'check', summary: 'probe every node over TCP; --prune removes the unreachable ones', load: async () => (await import('./commands/check.js')).checkCommand },
   { name: 'config', summary: 'manage named contexts (endpoints, credentials, TLS, layout)', load: async () => (await import('./commands/config.js')).configCommand },
   { name: 'completion', summary: 'print a bash, zsh or fish completion script', load: async () => (await import('./commands/completion.js')).completionCommand },
+  { name: '__complete', summary: 'print versions or node ids of a service for the completion scripts', hidden: true, load: async () => (await import('./commands/complete-values.js')).completeValuesCommand },
   { name: 'version', summary: 'print the micro-reg version (-o json: with the Node and etcd3 versions)', load: async () => (await import('./commands/version.js')).versionCommand(version) },
 ];
 
@@ -133,7 +136,7 @@ async function buildProgram(io: IO, run: Runner, argv: readonly string[], helpWi
       withOutputHelp(cmd, spec.name);
       withGlobalOptions(cmd, io);
     }
-    program.addCommand(cmd);
+    program.addCommand(cmd, { hidden: spec.hidden ?? false });
   }
   program.addHelpText(
     'after',
