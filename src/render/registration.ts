@@ -3,7 +3,7 @@ import { leaseHex } from '../registry/codec.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { EncodedRecord, RemovalOutcome, Written } from '../registry/store.js';
 import { renderJson } from './json.js';
-import { type Style, renderTable } from './table.js';
+import { type Style, formatDuration, renderTable } from './table.js';
 
 /** `register -o json`: one `{"key","lease","ttl","service"}` per record; the service as stored (Go's field order). */
 export interface RegistrationJson {
@@ -31,7 +31,7 @@ export function renderRegistered(written: Written, style: Style): string {
   const rows = written.records.map((r) => {
     const s = r.service;
     const node = s.nodes[0]!;
-    const row = [style.paint.cyan(s.name), s.version, node.id, node.address, written.ttl > 0 ? `${written.ttl}s` : style.paint.yellow('never expires'), written.lease === undefined ? '-' : leaseHex(written.lease)];
+    const row = [style.paint.cyan(s.name), s.version, node.id, node.address, written.ttl > 0 ? formatDuration(written.ttl) : style.paint.yellow('never expires'), written.lease === undefined ? '-' : leaseHex(written.lease)];
     if (style.wide) row.push(r.key);
     return row;
   });

@@ -157,6 +157,25 @@ export function fitColumns(columns: readonly Column[], rows: readonly (readonly 
   return { keep: [...present].sort((a, b) => a - b), widths };
 }
 
+/**
+ * How the columns of renderers that give plain headings (check, register, deregister, contexts) give
+ * way, by heading: names and ids shrink in the middle, keys and errors at the end, keys go first.
+ */
+const columnsByHeading: Readonly<Record<string, Omit<Column, 'head'>>> = {
+  SERVICE: { priority: 8, shrink: 'middle', min: 16 },
+  NAME: { priority: 8, shrink: 'middle', min: 12 },
+  VERSION: { priority: 6, shrink: 'middle', min: 8, optional: true, dropAt: 9 },
+  NODE: { priority: 7, shrink: 'middle', min: 14 },
+  ADDRESS: { priority: 7, optional: true, dropAt: 9 },
+  DOMAIN: { priority: 3, shrink: 'end', min: 8, optional: true, dropAt: 9 },
+  ENDPOINTS: { priority: 5, shrink: 'middle', min: 16 },
+  'LATENCY/ERROR': { priority: 2, shrink: 'end', min: 14, optional: true, dropAt: 9 },
+  METADATA: { priority: 0, shrink: 'end', min: 12 },
+  KEY: { priority: 0, shrink: 'middle', min: 16, optional: true },
+  TLS: { priority: 0, shrink: 'end', min: 12 },
+  PREFIX: { priority: 1, shrink: 'middle', min: 12 },
+};
+
 type CellInput = string | Cell;
 const asCell = (c: CellInput | undefined): Cell => (typeof c === 'string' ? { text: c } : (c ?? { text: '' }));
 const plain = (c: Cell): string => c.text.replace(ansi, '');
@@ -172,7 +191,7 @@ const tsvCell = (s: string): string => s.replace(/[\t\r\n]+/g, ' ');
  * `truncatable` marks plain headings whose columns may be cut at the end.
  */
 export function renderTable(head: readonly (string | Column)[], rows: readonly (readonly CellInput[])[], style: Style, truncatable: readonly number[] = []): string {
-  const columns: Column[] = head.map((h, i) => (typeof h === 'string' ? (truncatable.includes(i) ? { head: h, shrink: 'end' } : { head: h, priority: 1 }) : h));
+  const columns: Column[] = head.map((h, i) => (typeof h !== 'string' ? h : truncatable.includes(i) ? { head: h, shrink: 'end' } : { head: h, priority: 4, ...columnsByHeading[h] }));
   const cells = rows.map((r) => columns.map((_, i) => asCell(r[i])));
   if (!style.tty) {
     const lines = [columns.map((c) => c.head), ...cells.map((r) => r.map((c) => painted(c, c.text)))];

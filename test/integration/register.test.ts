@@ -61,7 +61,7 @@ describe('register against a real etcd', () => {
     const { args } = under(prefix, 'micro');
     const r = await runCli([...args, 'register', '--name', 'go.micro.srv.hand', '--version', '1.2.0', '--address', '10.1.1.1:8080', '--id', 'hand-1', '--meta', 'protocol=mucp', '--endpoint', 'Say.Hello']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/go\.micro\.srv\.hand\t1\.2\.0\thand-1\t10\.1\.1\.1:8080\t60s\t[0-9a-f]+/);
+    expect(r.stdout).toMatch(/go\.micro\.srv\.hand\t1\.2\.0\thand-1\t10\.1\.1\.1:8080\t1m0s\t[0-9a-f]+/);
     const kvs = await keysUnder(prefix);
     expect(kvs.map((k) => k.key)).toEqual([`${prefix}micro/registry/go.micro.srv.hand/hand-1`]);
     expect(Buffer.from(kvs[0]!.value).toString()).toBe(

@@ -168,3 +168,17 @@ describe('metadata and durations', () => {
     expect(stripAnsi(renderServiceDetail(services(), terminal(200)))).toMatch(/10\.0\.0\.5:54321\s+59m39s/);
   });
 });
+
+describe('tables of plain headings (check, register, deregister, contexts) fit too', () => {
+  it('cuts node ids in the middle and keys first', () => {
+    const id = `${longName}-d3e0d7a4-8c1b-4a5e-9f2d-6b7c8a9e0f12`;
+    const rows = [[longName, '2024.11.05-build.1734', id, '10.0.0.5:54321', 'unreachable', 'connect ECONNREFUSED 10.0.0.5:54321', `/micro/registry/${longName}/${id}`]];
+    for (const width of [80, 120, 200]) {
+      const out = lines(renderTable(['SERVICE', 'VERSION', 'NODE', 'ADDRESS', 'STATUS', 'LATENCY/ERROR', 'KEY'], rows, terminal(width)));
+      for (const line of out) expect(stringWidth(line), `${width}: ${line}`).toBeLessThanOrEqual(width);
+    }
+    const at80 = lines(renderTable(['SERVICE', 'VERSION', 'NODE', 'ADDRESS', 'STATUS', 'LATENCY/ERROR', 'KEY'], rows, terminal(80)));
+    expect(at80[0]).not.toMatch(/KEY/);
+    expect(at80[1]).toMatch(/10\.0\.0\.5:54321/);
+  });
+});
