@@ -275,7 +275,10 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
       const { CommandContext } = await import('./context.js');
       const ctx = new CommandContext(io, mergedOptions(cmd));
       try {
-        await ctx.readSecrets();
+        // Commands that never log in to etcd (they may take a --user of their own) are not asked for a password.
+        let top = cmd;
+        while (top.parent && top.parent.parent) top = top.parent;
+        await ctx.readSecrets(!['config', 'completion', 'version'].includes(top.name()));
         await body(ctx, ...(args.slice(0, -1) as never));
       } finally {
         ctx.close();

@@ -59,10 +59,12 @@ export class CommandContext {
 
   /**
    * Reads what must come from outside before the configuration is resolved: with --password-stdin, the
-   * password (all of standard input, one trailing newline trimmed, as `docker login --password-stdin`).
+   * password (all of standard input, one trailing newline trimmed, as `docker login --password-stdin`);
+   * for a command that talks to etcd, on a terminal, a password the user was named without.
    */
-  async readSecrets(): Promise<void> {
-    if (!this.flags.passwordStdin) return this.askPassword();
+  async readSecrets(talksToEtcd = true): Promise<void> {
+    // `config set-context --user ops` stores a user; it does not log in with it.
+    if (!this.flags.passwordStdin) return talksToEtcd ? this.askPassword() : undefined;
     // A usage error must not wait for input first.
     checkPasswordFlags(this.flags, this.io.env);
     const text = await readToEnd(this.io.stdin, maxPasswordBytes);

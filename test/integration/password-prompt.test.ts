@@ -1,5 +1,8 @@
 // `--user NAME` without a password: on a terminal micro-reg asks for it with a masked prompt (as
 // etcdctl does); without a terminal it is a usage error that names --password-stdin.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EtcdServer, etcdctl, startEtcd } from '../helpers/etcd.js';
 import { runBin } from '../helpers/process.js';
@@ -46,6 +49,19 @@ describe('the password prompt', () => {
     await t.waitForScreen(/Password for etcd user "root"/);
     t.keys('C-c');
     expect(await t.exitCode()).toBe(130);
+  });
+
+  it('config set-context --user on a terminal stores the user and asks nothing (it does not log in)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'micro-reg-pw-config-'));
+    try {
+      const t = new TmuxSession(['config', 'set-context', 'ops', '--endpoints', server.endpoint, '--user', 'ops'], { env: { XDG_CONFIG_HOME: home } });
+      sessions.push(t);
+      expect(await t.exitCode()).toBe(0);
+      expect(t.screen()).not.toMatch(/Password/);
+      expect(t.screen()).toMatch(/Context "ops" created/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('without a terminal: exit 2, and the hint names --password-stdin', async () => {
