@@ -19,7 +19,9 @@ export interface Style {
 const ansi = /\x1b\[[0-9;]*m/g;
 
 /** Terminal cells a string takes: CJK and most emoji take two, colour codes none (string-width, as cli-table3 measures). */
-export const cellWidth = (s: string): number => stringWidth(s);
+/** Most cells (names, ids, addresses) are plain ASCII: one cell a character, no need to ask string-width. */
+const printableAscii = /^[\x20-\x7e]*$/;
+export const cellWidth = (s: string): number => (printableAscii.test(s) ? s.length : stringWidth(s));
 
 const segmenter = new Intl.Segmenter();
 /** User-perceived characters: a flag, a ZWJ emoji sequence or an accented letter is cut whole or not at all. */
@@ -116,7 +118,8 @@ export interface TableFit {
  * before, most important first. When even that does not fit, the table is as narrow as it can be.
  */
 export function fitColumns(columns: readonly Column[], rows: readonly (readonly string[])[], width: number): TableFit {
-  const natural = columns.map((c, i) => Math.max(cellWidth(c.head), ...rows.map((r) => cellWidth(r[i] ?? ''))));
+  // A loop, not Math.max(...rows): a service with 100,000 nodes must not overflow the argument list.
+  const natural = columns.map((c, i) => rows.reduce((max, r) => Math.max(max, cellWidth(r[i] ?? '')), cellWidth(c.head)));
   const widths = [...natural];
   const present = new Set(columns.map((_, i) => i));
   const total = (): number => [...present].reduce((sum, i) => sum + widths[i]!, 0) + columnGap * Math.max(0, present.size - 1);
