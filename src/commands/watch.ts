@@ -1,7 +1,6 @@
 // `micro-reg watch [service…]`: a live, lossless stream of registry changes, as lines, JSON lines or a
 // full-screen table (--live).
 import type { ReadStream } from 'node:tty';
-import { Chalk } from 'chalk';
 import { Command } from 'commander';
 import { parseDuration, parseWholeNumber } from '../config.js';
 import type { CommandContext } from '../context.js';
@@ -147,7 +146,6 @@ function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeR
   const wide = ctx.output === 'wide';
   // Width and height are read at each draw: a resized terminal gets a screen of its new size.
   const style = (): Style => ({ ...ctx.style(), width: io.columns(), wide });
-  const plainStyle = (): Style => ({ ...style(), paint: new Chalk({ level: 0 }), wide: false });
   // By layout and key: a legacy (v3) and a v2 record may share a key under --layout auto.
   const marks = new Map<string, { mark: RegistryEvent['action']; at: number; record: NodeRecord }>();
   const markKey = (record: NodeRecord): string => `${record.layout}\0${record.key}`;
@@ -248,7 +246,7 @@ function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeR
     },
     event: (e) => {
       marks.set(markKey(e.record), { mark: e.action, at: Date.now(), record: e.record });
-      recent.push(renderEventLine(e, { ...plainStyle(), tty: true }, recentWidths).trimEnd());
+      recent.push(renderEventLine(e, { ...style(), tty: true, wide: false }, recentWidths).trimEnd());
       if (recent.length > recentLines) recent.shift();
       // A new lease, or a lease granted again: ask for its TTL.
       if (e.action !== 'delete' && e.record.lease !== undefined && e.previous?.lease !== e.record.lease) leases.delete(e.record.lease);

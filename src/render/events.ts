@@ -8,6 +8,8 @@ import { sanitize } from './sanitize.js';
 import { type Cell, type Column, type Style, cellWidth, formatDuration, renderTable, truncateEnd } from './table.js';
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
+// eslint-disable-next-line no-control-regex
+const ansiEscapes = /\x1b\[[0-9;]*m/g;
 
 /** Local wall-clock time with milliseconds: 15:04:05.123. */
 export function formatClock(time: Date): string {
@@ -155,7 +157,7 @@ export interface LiveScreen {
   /** Connection state, e.g. "connected" or "reconnecting…". */
   status: string;
   rows: readonly LiveRow[];
-  /** The latest event lines (plain text), newest last. */
+  /** The latest event lines (coloured or not), newest last. */
   recent: readonly string[];
   /** Seconds left on each lease (by decimal lease id) now; a lease not in it shows `?`. */
   ttls?: ReadonlyMap<string, number>;
@@ -241,7 +243,8 @@ export function layoutLiveScreen(screen: LiveScreen, style: Style, height: numbe
   const footer = style.paint.dim(fit(liveKeys));
   const table = rows.length > 0 ? renderTable(head, tableRows, { ...style, tty: true, wide: false }).replace(/\n$/, '').split('\n') : [style.paint.dim('(no nodes)')];
   const [tableHead, ...body] = table;
-  const recentLines = screen.recent.map((l) => fit(l));
+  // A line that fits keeps its colours; one that does not is cut as plain text (an escape must not be cut in two).
+  const recentLines = screen.recent.map((l) => (cellWidth(l) <= width ? l : fit(l.replace(ansiEscapes, ''))));
   const avail = Math.max(0, height - header.length - 1);
   // The table keeps its heading and a few rows; the recent changes take what is left, at most all of them.
   const tableMin = Math.min(table.length, 5);

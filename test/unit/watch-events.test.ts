@@ -183,6 +183,15 @@ describe('event renderers', () => {
     expect(end.lines).toHaveLength(20);
   });
 
+  it('recent changes keep their colours when they fit and are cut as plain text when they do not', () => {
+    const short = '\x1b[32mcreate\x1b[39m  a';
+    const long = `\x1b[31mdelete\x1b[39m  ${'x'.repeat(100)}`;
+    const lines = layoutLiveScreen({ title: 'T', status: '', rows: [], recent: [short, long] }, { ...plain, tty: true, width: 40 }, 12).lines;
+    expect(lines).toContain(short);
+    const cut = lines.find((l) => l.startsWith('delete'));
+    expect(cut).toBe(`delete  ${'x'.repeat(31)}…`);
+  });
+
   it('counts the TTL down from the lease, and shows the lease id only with -o wide', () => {
     const rows = [{ record: rec('a', { lease: '16' }) }];
     const ttls = new Map([['16', 3579]]);
