@@ -2,6 +2,7 @@
 // so tests can hand them a TestIO and read back what a person would have seen.
 import type { Readable } from 'node:stream';
 import type { Env } from './config.js';
+import { sanitize } from './render/sanitize.js';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -18,6 +19,8 @@ export interface IO {
   columns(): number;
   /** Terminal height of stdout, for full-screen output (24 when unknown). */
   rows?(): number;
+  /** Calls `listener` when the terminal of stdout is resized (SIGWINCH); returns the function that stops it. */
+  onResize?(listener: () => void): () => void;
   env: Env;
 }
 
@@ -44,6 +47,10 @@ export function processIO(): IO {
     stdinIsTTY: process.stdin.isTTY === true,
     columns: () => process.stdout.columns || Number(process.env.COLUMNS) || 80,
     rows: () => process.stdout.rows || Number(process.env.LINES) || 24,
+    onResize: (listener) => {
+      process.stdout.on('resize', listener);
+      return () => process.stdout.off('resize', listener);
+    },
     env: process.env,
   };
 }
@@ -82,8 +89,10 @@ const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '
  * A spinner on stderr for reads that take longer than ~300 ms; never when stderr is not a terminal.
  * Returns the function that stops it and clears its line.
  */
-export function startSpinner(io: IO, message: string, delayMs = 300): () => void {
+export function startSpinner(io: IO, text: string, delayMs = 300): () => void {
   if (!io.stderrIsTTY) return () => undefined;
+  // The message may name a service from the command line: its own escapes are the only ones written.
+  const message = sanitize(text);
   let frame = 0;
   let shown = false;
   let interval: NodeJS.Timeout | undefined;

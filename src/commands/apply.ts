@@ -94,7 +94,7 @@ export function applyCommand(run: Runner): Command {
     .option('--keepalive', 'stay in the foreground renewing the lease of the nodes written; remove them on Ctrl-C or SIGTERM')
     .action(
       run(async (ctx, opts: ApplyOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'apply');
+        ctx.requireOutput('apply');
         const keepalive = opts.keepalive === true;
         const ttl = parseTtl(opts.ttl, keepalive);
         if (keepalive && ttl === 0) throw new UsageError('--keepalive needs a lease: give --ttl more than 0');

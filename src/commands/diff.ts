@@ -97,10 +97,10 @@ export function diffCommand(run: Runner): Command {
     .option('--ignore-ttl', 'leases and TTLs are not compared (always so)')
     .action(
       run(async (ctx, pattern: string | undefined, opts: DiffCommandOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json', 'yaml'], 'diff');
+        ctx.requireOutput('diff');
         const revision = parseRevision(opts.revision);
         const selectors = parseSelectors(opts.selector);
-        const matchName = nameMatcher(pattern === undefined ? [] : [pattern]);
+        const matchName = await nameMatcher(pattern === undefined ? [] : [pattern]);
         const [fromSpec, toSpec] = diffSources({ ...opts, ...(revision !== undefined ? { revision } : {}) });
         const stop = startSpinner(ctx.io, 'reading…');
         let from: Side;

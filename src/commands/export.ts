@@ -43,10 +43,10 @@ export function exportCommand(run: Runner): Command {
     .option('--no-ttl', 'leave lease TTLs out, so that two exports of an unchanged registry are identical')
     .action(
       run(async (ctx, pattern: string | undefined, opts: ExportOptions) => {
-        ctx.requireOutput(['table', 'json', 'yaml'], 'export');
+        ctx.requireOutput('export');
         const revision = parseRevision(opts.revision);
         const selectors = parseSelectors(opts.selector);
-        const matchName = nameMatcher(pattern === undefined ? [] : [pattern]);
+        const matchName = await nameMatcher(pattern === undefined ? [] : [pattern]);
         const registry = await ctx.registry();
         const stop = startSpinner(ctx.io, 'reading the registry…');
         try {

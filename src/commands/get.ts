@@ -4,6 +4,7 @@ import { NotFoundError, UnavailableError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { groupServices } from '../registry/codec.js';
 import { keySegment } from '../registry/keys.js';
+import { compareVersions } from '../registry/versions.js';
 import { renderServicesJson, serviceJson } from '../render/json.js';
 import { renderServiceDetail } from '../render/table.js';
 import { type Runner, describeReadRevision, parseRevision, withExamples } from './command.js';
@@ -22,7 +23,7 @@ export function getCommand(run: Runner): Command {
     .option('--show-revision', 'print the etcd revision it was read at on stderr')
     .action(
       run(async (ctx, service: string, opts: GetOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json', 'yaml'], 'get');
+        ctx.requireOutput('get');
         const revision = parseRevision(opts.revision);
         keySegment(service, 'service name');
         const registry = await ctx.registry();
@@ -32,7 +33,7 @@ export function getCommand(run: Runner): Command {
           if (opts.showRevision) ctx.info(describeReadRevision(result));
           const records = result.records.filter((r) => opts.version === undefined || r.service.version === opts.version);
           if (records.length === 0) {
-            const versions = [...new Set(result.records.map((r) => r.service.version))].sort();
+            const versions = [...new Set(result.records.map((r) => r.service.version))].sort(compareVersions);
             throw new NotFoundError(`service ${service} has no version ${opts.version}`, `its versions: ${versions.join(', ')}`);
           }
           ctx.reportMalformed(result.malformed);

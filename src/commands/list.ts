@@ -22,7 +22,7 @@ export function listCommand(run: Runner): Command {
     .action(
       run(async (ctx, pattern: string | undefined, opts: ListOptions) => {
         const selectors = parseSelectors(opts.selector);
-        const matchName = nameMatcher(pattern === undefined ? [] : [pattern]);
+        const matchName = await nameMatcher(pattern === undefined ? [] : [pattern]);
         const registry = await ctx.registry();
         const stop = startSpinner(ctx.io, 'reading the registry…');
         const revision = parseRevision(opts.revision);
@@ -32,7 +32,7 @@ export function listCommand(run: Runner): Command {
         const services = groupServices(result.records.filter((r) => matchName(r.service.name) && matchesSelectors(r, selectors)));
         if (ctx.output === 'json') ctx.io.stdout.write(renderServicesJson(services, ctx.io.stdoutIsTTY));
         else if (ctx.output === 'yaml') ctx.io.stdout.write(await (await import('../render/yaml.js')).renderYaml(services.map(serviceJson)));
-        else if (ctx.output === 'names') ctx.io.stdout.write(renderNames(services));
+        else if (ctx.output === 'names') ctx.io.stdout.write(renderNames(services, ctx.style()));
         else if (services.length > 0) ctx.io.stdout.write(renderServiceList(services, ctx.style()));
         if (services.length === 0 && ctx.io.stderrIsTTY && ctx.output !== 'json' && ctx.output !== 'yaml') {
           const where = result.spaces.map((s) => s.prefix).join(', ') || 'the standard prefixes';
