@@ -295,6 +295,13 @@ describe('the registry as data: export, diff, apply against real etcds', () => {
     expect(ids(past.stdout)).toEqual(['d1', 'd2']);
     expect(past.stderr).toBe(`revision: ${revision}\n`);
     expect(JSON.parse((await runCli([...base, 'list', '-o', 'json', '--revision', revision])).stdout)[0].nodes).toHaveLength(2);
+    // -o yaml is the same data as -o json.
+    const { parse } = await import('yaml');
+    const [asYaml, asJson] = await Promise.all([runCli([...base, 'get', 'svc.d', '-o', 'yaml', '--revision', revision]), runCli([...base, 'get', 'svc.d', '-o', 'json', '--revision', revision])]);
+    expect(parse(asYaml.stdout)).toEqual(JSON.parse(asJson.stdout));
+    const diffYaml = await runCli([...base, 'diff', '--revision', revision, '-o', 'yaml']);
+    expect(diffYaml.code).toBe(9);
+    expect(parse(diffYaml.stdout)).toEqual([expect.objectContaining({ op: 'remove', node: 'd1' })]);
     const exported = JSON.parse((await runCli([...base, 'export', '--revision', revision])).stdout);
     expect(exported.revision).toBe(revision);
     expect(exported.records.map((r: { node: { id: string }; ttl?: number }) => [r.node.id, r.ttl])).toEqual([['d1', undefined], ['d2', undefined]]);

@@ -372,3 +372,23 @@ describe('--show-revision', async () => {
     expect(describeReadRevision({ revision: '12', v2Index: 7 })).toBe('revision: 12\nv2 index: 7');
   });
 });
+
+describe("apply's report", async () => {
+  const { renderApplied, renderApplyJson } = await import('../../src/render/diff.js');
+  it('a line per key written; a key written by someone else in between is listed as kept, with its reason', () => {
+    const live = [variant(v6, 'n1'), variant(v6, 'n2')];
+    const desired = desiredRecords(parseStateDocument({ services: [{ name: 'go.micro.srv.greeter', nodes: [{ id: 'n1', address: '10.9.9.9:1' }, { id: 'n3', address: '10.9.9.9:3' }] }] }, 'f'), { layout: 'micro' }, 'f');
+    const plan = planApply(desired, live, { prune: true });
+    const writes = planWrites(plan);
+    const outcomes = writes.map((write) => (write.key.endsWith('/n1') ? { write, done: false, reason: 'changed' as const } : { write, done: true }));
+    const result = { plan, outcomes, unchanged: plan.unchanged };
+    expect(renderApplied(result, plain)).toBe('+ created /micro/registry/go.micro.srv.greeter/n3\n- removed /micro/registry/go.micro.srv.greeter/n2\n');
+    expect(JSON.parse(renderApplyJson(result, false))).toEqual({
+      created: ['/micro/registry/go.micro.srv.greeter/n3'],
+      updated: [],
+      removed: ['/micro/registry/go.micro.srv.greeter/n2'],
+      unchanged: [],
+      kept: [{ key: '/micro/registry/go.micro.srv.greeter/n1', reason: 'changed' }],
+    });
+  });
+});
