@@ -95,6 +95,7 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
     expect(bashComplete('micro-reg version -o ')).toEqual(['table', 'json']);
     expect(bashComplete('micro-reg --layout l')).toEqual(['legacy']);
     expect(bashComplete('micro-reg get --context ')).toEqual(['other', 'test-etcd']);
+    expect(bashComplete('micro-reg diff --against-context ')).toEqual(['other', 'test-etcd']);
     expect(bashComplete('micro-reg completion ')).toEqual(['bash', 'zsh', 'fish']);
     // The value of --version is not a service name.
     expect(bashComplete('micro-reg get --version ')).toEqual([]);
