@@ -25,7 +25,7 @@ function globalOptions(): Option[] {
     new Option('--prefix <prefix>', "override the layout's key prefix"),
     new Option('--domain <domain>', 'micro v3 domain for --layout domain ("*" = all; default micro)'),
     new Option('--context <name>', 'use this context of the config file (env MICRO_REG_CONTEXT; see micro-reg config)'),
-    new Option('-o, --output <format>', 'output: table, wide, json, names (default table; each command says which it takes)'),
+    new Option('-o, --output <format>', 'output: table, wide, json, names, yaml (default table; each command says which it takes)'),
     new Option('--strict', 'exit 6 on a malformed record instead of skipping it'),
     new Option('--no-color', 'no colour (also NO_COLOR)'),
     new Option('--debug', 'print stack traces of errors'),
@@ -89,6 +89,9 @@ const commandSpecs: readonly CommandSpec[] = [
   { name: 'register', summary: 'register nodes as go-micro does, on a lease', load: async () => (await import('./commands/register.js')).registerCommand },
   { name: 'deregister', summary: 'remove nodes: only those shown, never one re-registered since', load: async () => (await import('./commands/deregister.js')).deregisterCommand },
   { name: 'check', summary: 'probe every node over TCP; --prune removes the unreachable ones', load: async () => (await import('./commands/check.js')).checkCommand },
+  { name: 'export', summary: 'print the registry as a snapshot document (JSON or YAML), optionally at a past revision', load: async () => (await import('./commands/export.js')).exportCommand },
+  { name: 'diff', summary: 'compare two registries node by node: live, a file, a past revision, another context', load: async () => (await import('./commands/diff.js')).diffCommand },
+  { name: 'apply', summary: 'make the registry match a file: create, update, --prune; idempotent', load: async () => (await import('./commands/apply.js')).applyCommand },
   { name: 'config', summary: 'manage named contexts (endpoints, credentials, TLS, layout)', load: async () => (await import('./commands/config.js')).configCommand },
   { name: 'completion', summary: 'print a bash, zsh or fish completion script', load: async () => (await import('./commands/completion.js')).completionCommand },
   { name: '__complete', summary: 'print versions or node ids of a service for the completion scripts', hidden: true, load: async () => (await import('./commands/complete-values.js')).completeValuesCommand },
@@ -148,7 +151,7 @@ Examples:
   MICRO_REGISTRY_ADDRESS=etcd-0:2379 micro-reg list --layout auto -o wide
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 etcd unreachable, 5 auth refused,
-6 malformed record (--strict), 7 wait timed out, 8 unreachable nodes, 130 cancelled.`,
+6 malformed record (--strict), 7 wait timed out, 8 unreachable nodes, 9 differences (diff), 130 cancelled.`,
   );
   return program;
 }
@@ -210,6 +213,8 @@ function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): 
   let message: string;
   let hint: string | undefined;
   let code = 'internal';
+  // A result told by the exit code alone (diff's 9: the differences are already on stdout).
+  if (err instanceof CliError && (err as { quiet?: boolean }).quiet === true) return err.exitCode;
   if (err instanceof CliError) {
     exitCode = err.exitCode;
     message = err.message;

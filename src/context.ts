@@ -97,8 +97,24 @@ export class CommandContext {
 
   /** The registry for this invocation; etcd3 is imported on first use only. */
   registry(): Promise<Registry> {
-    this.registryPromise ??= (async () => {
-      const config = this.config;
+    this.registryPromise ??= this.makeRegistry(this.config);
+    return this.registryPromise;
+  }
+
+  /**
+   * The registry of another context of the config file (`diff --against-context`): that context's
+   * settings alone (neither this run's connection flags nor the environment, which describe this
+   * run's own registry), with this run's --timeout and --strict.
+   */
+  contextRegistry(name: string): Promise<Registry> {
+    const loaded = loadConfigFile(this.io.env);
+    const selected = selectContext(loaded.file, name, {}, loaded.path);
+    const flags = { ...(this.flags.timeout !== undefined ? { timeout: this.flags.timeout } : {}), ...(this.flags.strict !== undefined ? { strict: this.flags.strict } : {}) };
+    return this.makeRegistry(resolveRegistryConfig(flags, {}, selected?.settings));
+  }
+
+  private makeRegistry(config: RegistryConfig): Promise<Registry> {
+    return (async () => {
       // Load only the clients this layout can use: etcd3 and gRPC cost ~130 ms to load, which `--layout v2` never needs.
       const [{ Registry }, v3, v2] = await Promise.all([
         import('./registry/registry.js'),
@@ -110,7 +126,6 @@ export class CommandContext {
         ...(v2 && { v2: () => this.closing(new v2.V2Client(config.connection)) }),
       });
     })();
-    return this.registryPromise;
   }
 
   /** Closes the client when the command ends. */

@@ -11,6 +11,7 @@ export const ExitCode = {
   malformed: 6,
   waitTimeout: 7,
   unreachableNodes: 8,
+  differences: 9,
   cancelled: 130,
 } as const;
 
@@ -26,6 +27,7 @@ const codeNames: Record<number, string> = {
   6: 'malformed_record',
   7: 'timeout',
   8: 'unreachable_nodes',
+  9: 'differences',
   130: 'cancelled',
 };
 
@@ -150,4 +152,28 @@ export function connectionFailure(message: string, target: ConnectionTarget): Un
     return new UnavailableError(`cannot reach etcd at ${where}: no route to the host`, endpointsHint);
   }
   return undefined;
+}
+
+/**
+ * A read at --revision that etcd refuses: compacted (exit 3; the caller adds the oldest readable
+ * revision) or not reached yet (exit 3 as well: there is no such revision).
+ */
+export class RevisionUnavailableError extends NotFoundError {
+  constructor(
+    readonly revision: string,
+    readonly reason: 'compacted' | 'future',
+  ) {
+    super(reason === 'compacted' ? `revision ${revision} has been compacted: etcd no longer keeps the registry as it was then` : `revision ${revision} is in the future: etcd has not reached it yet`);
+  }
+}
+
+/**
+ * `diff` found differences (exit 9). Not a failure to report: the diff itself is the output, so no
+ * `error:` line is printed (`quiet`).
+ */
+export class DifferencesFoundError extends CliError {
+  readonly quiet = true;
+  constructor(message: string) {
+    super(message, ExitCode.differences);
+  }
 }

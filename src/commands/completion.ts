@@ -25,6 +25,8 @@ function valueOf(o: Option, path: string): ValueCompletion | undefined {
     case '--layout':
       return { kind: 'words', words: layoutWords };
     case '--context':
+    case '--against-context':
+    case '--context-b':
       return { kind: 'contexts' };
     case '--unset':
       return { kind: 'words', words: [...contextFields] };

@@ -13,7 +13,7 @@ import { type LineWidths, type LiveRow, formatClock, layoutLiveScreen, liveScree
 import { safeText } from '../render/sanitize.js';
 import type { Style } from '../render/table.js';
 import { onTerminate } from '../signals.js';
-import { type Runner, collect, withExamples } from './command.js';
+import { type Runner, collect, parseRevision, withExamples } from './command.js';
 
 interface WatchOptions {
   selector?: string[];
@@ -21,6 +21,7 @@ interface WatchOptions {
   live?: boolean;
   count?: string;
   for?: string;
+  sinceRevision?: string;
 }
 
 /** What a watch shows events on. */
@@ -59,9 +60,10 @@ export async function startPipeline(
   initial: boolean,
   handlers: FollowHandlers,
   fail: (error: unknown) => void,
+  sinceRevision?: string,
 ): Promise<WatchPipeline & { release(): void }> {
   const registry = await ctx.registry();
-  const sources = await eventSources(registry);
+  const sources = await eventSources(registry, sinceRevision !== undefined ? { sinceRevision } : {});
   let held: RegistryEvent[] | undefined = [];
   const pipeline: WatchPipeline = new WatchPipeline(
     sources,
@@ -283,6 +285,7 @@ export function watchCommand(run: Runner): Command {
     .option('--live', 'a full-screen table of the current nodes, redrawn on change (terminal only)')
     .option('--count <n>', 'exit after N events')
     .option('--for <duration>', 'exit after this long, e.g. 30s or 5m')
+    .option('--since-revision <rev>', 'first replay every change after this etcd revision, then go on live (v3 layouts)')
     .action(
       run(async (ctx, services: string[], opts: WatchOptions) => {
         ctx.requireOutput('watch');
@@ -294,6 +297,7 @@ export function watchCommand(run: Runner): Command {
         if (opts.live && ctx.json) throw new UsageError('--live draws a table: it does not go with -o json');
         if (opts.live && !ctx.io.stdoutIsTTY) throw new UsageError('--live needs a terminal', 'without --live, watch prints one line per event');
         if (opts.live && opts.initial) throw new UsageError('--live already shows the current nodes: drop --initial');
+        const sinceRevision = parseRevision(opts.sinceRevision, '--since-revision');
         const filter: RecordFilter = (r) => matchName(r.service.name) && matchesSelectors(r, selectors);
 
         let finish: (error?: unknown) => void = () => undefined;
@@ -320,6 +324,7 @@ export function watchCommand(run: Runner): Command {
             warn: (message) => (output ? output.warn(message) : ctx.warn(message)),
           },
           (error) => finish(error),
+          sinceRevision,
         );
         output = opts.live ? liveOutput(ctx, describe, () => pipeline.shown(), () => pipeline.revision, () => finish()) : lineOutput(ctx);
         const stopListening = onTerminate(() => finish());

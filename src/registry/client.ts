@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type * as Etcd3Module from 'etcd3';
 import type { ConnectionConfig } from '../config.js';
-import { AuthError, CliError, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
+import { AuthError, CliError, RevisionUnavailableError, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
 import { decodeBytes, encodeBytes } from './bytes.js';
 import type { RawKeyValue } from './codec.js';
 import { failover, hedgeDelay, memberOrder } from './failover.js';
@@ -136,6 +136,14 @@ export function mapEtcdError(err: unknown, config: ConnectionConfig): unknown {
   const notEtcd = /Received HTTP status code/.test(message) ? connectionFailure(message, { where, timeoutMs: config.timeoutMs, tls: config.tls }) : undefined;
   if (notEtcd) return withCause(notEtcd, err);
   return err;
+}
+
+function revisionError(e: unknown, revision: string | undefined): unknown {
+  if (revision === undefined) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (/required revision has been compacted/i.test(message)) return new RevisionUnavailableError(revision, 'compacted');
+  if (/required revision is a future revision/i.test(message)) return new RevisionUnavailableError(revision, 'future');
+  return e;
 }
 
 /** The transport's own error stays attached (shown with --debug). */
@@ -295,15 +303,18 @@ export class EtcdClient {
    * bounded messages for large ones). With `onPage` each page is handed over as it arrives and not
    * kept, so a caller can decode and drop the raw bytes early.
    */
-  async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void } = {}): Promise<RangeResult> {
+  async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void; revision?: string } = {}): Promise<RangeResult> {
     const end = prefixRangeEnd(Buffer.from(prefix));
-    let revision: string | undefined;
+    // --revision: every page at that past revision (etcd's MVCC history, until compacted).
+    let revision: string | undefined = opts.revision;
     const fetch = (from: Buffer, limit: number): Promise<Etcd3Module.IRangeResponse> => {
       // Serializable, as go-micro reads: any live member answers from its own state, so a cluster that is
       // electing a leader or has lost quorum can still be read. The revision pins every page to one snapshot.
       const req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit, keys_only: opts.keysOnly ?? false, serializable: true };
       if (revision !== undefined) req.revision = revision;
-      const p = this.call(() => this.etcd.kv.range(req), { idempotent: true });
+      const p = this.call(() => this.etcd.kv.range(req), { idempotent: true }).catch((e: unknown) => {
+        throw revisionError(e, opts.revision);
+      });
       p.catch(() => undefined); // awaited below; never an unhandled rejection while a page is decoded
       return p;
     };
@@ -324,6 +335,31 @@ export class EtcdClient {
       opts.onPage?.(page);
     }
     return { kvs, revision: revision ?? '0' };
+  }
+
+  /**
+   * The oldest revision etcd can still read (the revision of its last compaction), given one it refused
+   * as compacted. etcd's error does not say which it is: a binary search of count-only reads of one
+   * key between the refused revision and the current one finds it (about log2(revisions) requests).
+   */
+  async oldestRevision(refused: string): Promise<string> {
+    const probe = (revision: bigint): Promise<Etcd3Module.IRangeResponse> =>
+      this.call(() => this.etcd.kv.range({ key: Buffer.from('\0'), count_only: true, serializable: true, ...(revision > 0n ? { revision: revision.toString() } : {}) }), { idempotent: true });
+    let lo = BigInt(refused); // refused: compacted
+    let hi = BigInt((await probe(0n)).header.revision); // readable: the current revision
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      const readable = await probe(mid).then(
+        () => true,
+        (e: unknown) => {
+          if (/required revision has been compacted/i.test(e instanceof Error ? e.message : String(e))) return false;
+          throw e;
+        },
+      );
+      if (readable) hi = mid;
+      else lo = mid;
+    }
+    return hi.toString();
   }
 
   /** How many keys a prefix holds, without reading them. */
@@ -417,9 +453,19 @@ export class EtcdClient {
    * what they hold now (absent: the key is gone); the others are deleted all the same.
    */
   async deleteEachIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
-    const outcomes: KeyDeleteOutcome[] = [];
+    const outcomes = await this.changeEachIf(conditions);
+    return outcomes.map(({ key, done, now }) => (now === undefined ? { key, deleted: done } : { key, deleted: done, now }));
+  }
+
+  /**
+   * Writes or deletes each key whose condition still holds, and reports each (`done`; when not, what
+   * the key holds now). A change with `put` writes that value (on its lease, if any), else deletes.
+   * A mod revision of "0" means the key must not exist: etcd compares a missing key's as 0.
+   */
+  async changeEachIf(changes: readonly KeyChange[]): Promise<KeyChangeOutcome[]> {
+    const outcomes: KeyChangeOutcome[] = [];
     // etcd refuses transactions of more than --max-txn-ops (default 128) operations: one per batch.
-    for (let i = 0; i < conditions.length; i += txnBatch) outcomes.push(...(await this.deleteBatchIf(conditions.slice(i, i + txnBatch))));
+    for (let i = 0; i < changes.length; i += txnBatch) outcomes.push(...(await this.changeBatchIf(changes.slice(i, i + txnBatch))));
     return outcomes;
   }
 
@@ -429,8 +475,8 @@ export class EtcdClient {
    * keep the others. Not nested transactions: etcd 3.4 does not check permissions inside a nested
    * transaction, so a user who may only read could delete through one.
    */
-  private async deleteBatchIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
-    const outcomes = new Map<string, KeyDeleteOutcome>();
+  private async changeBatchIf(conditions: readonly KeyChange[]): Promise<KeyChangeOutcome[]> {
+    const outcomes = new Map<string, KeyChangeOutcome>();
     let pending = [...conditions];
     // Each failed round drops at least one key, so this ends; the bound is there in case etcd's
     // comparison and holds() ever disagree, and then the rest is reported kept, never deleted.
@@ -445,23 +491,28 @@ export class EtcdClient {
               c.lease !== undefined ? { key, target: 'Lease', result: 'Equal', lease: c.lease } : { key, target: 'Mod', result: 'Equal', mod_revision: c.modRevision ?? '0' };
             return compare;
           }),
-          success: keys.map((key) => ({ request_delete_range: { key } })),
+          success: pending.map((c, i) => {
+            const key = keys[i]!;
+            if (c.put === undefined) return { request_delete_range: { key } };
+            return { request_put: { key, value: Buffer.from(c.put.value), ...(c.put.lease !== undefined ? { lease: c.put.lease } : {}) } };
+          }),
           failure: keys.map((key) => ({ request_range: { key } })),
         }),
       );
       if (res.succeeded) {
-        pending.forEach((c, i) => outcomes.set(c.key, { key: c.key, deleted: Number(res.responses[i]?.response_delete_range?.deleted ?? 0) > 0 }));
+        pending.forEach((c, i) => outcomes.set(c.key, { key: c.key, done: c.put !== undefined || Number(res.responses[i]?.response_delete_range?.deleted ?? 0) > 0 }));
         break;
       }
-      const still: KeyCondition[] = [];
+      const still: KeyChange[] = [];
       pending.forEach((c, i) => {
         const kv = res.responses[i]?.response_range?.kvs[0];
-        const holds = kv !== undefined && (c.lease !== undefined ? String(kv.lease) === c.lease : String(kv.mod_revision) === (c.modRevision ?? '0'));
+        const absentAsExpected = kv === undefined && c.put !== undefined && c.lease === undefined && (c.modRevision ?? '0') === '0';
+        const holds = absentAsExpected || (kv !== undefined && (c.lease !== undefined ? String(kv.lease) === c.lease : String(kv.mod_revision) === (c.modRevision ?? '0')));
         if (holds && round < conditions.length) {
           still.push(c);
           return;
         }
-        const outcome: KeyDeleteOutcome = { key: c.key, deleted: false };
+        const outcome: KeyChangeOutcome = { key: c.key, done: false };
         if (kv) outcome.now = { modRevision: kv.mod_revision, lease: kv.lease };
         outcomes.set(c.key, outcome);
       });
@@ -564,6 +615,18 @@ export interface KeyCondition {
   modRevision?: string;
   /** Delete only if the key is still on this lease (decimal id). */
   lease?: string;
+}
+
+/** A conditional write (`put`) or delete (no `put`) of one key. */
+export interface KeyChange extends KeyCondition {
+  put?: { value: string; lease?: string };
+}
+
+export interface KeyChangeOutcome {
+  key: string;
+  done: boolean;
+  /** When not done: what the key holds now; absent when the key does not exist. */
+  now?: { modRevision: string; lease: string };
 }
 
 export interface KeyDeleteOutcome {

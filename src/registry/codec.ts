@@ -230,6 +230,22 @@ export function decodeService(raw: string | Uint8Array): Decoded<Service> {
   }
 }
 
+/**
+ * Decodes an already parsed value (a record of a file that was parsed whole) without printing and
+ * parsing it again. The value may be normalised in place. Errors name the field, as decodeService's do.
+ */
+export function decodeServiceValue(parsed: unknown): Decoded<Service> {
+  if (!isObject(parsed)) return { ok: false, reason: `the value is ${describe(parsed)}, not a JSON object` };
+  try {
+    const out = decodeFields(parsed, null);
+    return typeof out === 'string' ? { ok: false, reason: out } : { ok: true, value: out };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) return { ok: false, reason: `the value cannot be decoded (${(e as Error).message})` };
+  }
+  // Something is wrong: the slow path, which names where.
+  return decodeService(JSON.stringify(parsed));
+}
+
 export interface RawKeyValue {
   /** The key as text: decodeBytes() of its bytes (a byte that is not UTF-8 is kept, shown as \xff). */
   key: string;

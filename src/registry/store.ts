@@ -5,7 +5,7 @@
 import { UnavailableError, UsageError } from '../errors.js';
 import type { EtcdClient } from './client.js';
 import type { Layout, NodeRecord, Service } from './model.js';
-import type { V2Client } from './v2.js';
+import type { V2ApiError, V2Client } from './v2.js';
 
 /** One key as it will be written: the exact bytes and the single-node service they hold. */
 export interface EncodedRecord {
@@ -36,6 +36,31 @@ export interface RemovalOutcome {
   reason?: 'changed' | 'gone';
 }
 
+/**
+ * One write of `apply`: put `value` (or, without one, delete) only while the key is still as it was
+ * read: at `modRevision` (v2: modifiedIndex), or absent for "0".
+ */
+export interface PlannedWrite {
+  key: string;
+  layout: Layout;
+  value?: string;
+  modRevision: string;
+}
+
+export interface WriteOutcome {
+  write: PlannedWrite;
+  done: boolean;
+  /** When not done: `changed` (written since it was read, or created meanwhile) or `gone` (deleted meanwhile). */
+  reason?: 'changed' | 'gone';
+}
+
+/** What applyWrites did: each write's outcome, and the lease (v3) or key indexes (v2) of what it put, for a keepalive. */
+export interface AppliedWrites {
+  outcomes: WriteOutcome[];
+  lease?: string;
+  v2Indexes?: Map<string, number>;
+}
+
 export interface RecordStore {
   /** Writes the records (all or none) on a fresh TTL of `ttl` seconds, or without one for 0. */
   write(records: readonly EncodedRecord[], ttl: number): Promise<Written>;
@@ -45,6 +70,8 @@ export interface RecordStore {
   remove(written: Written): Promise<void>;
   /** Deletes every record that is unchanged since it was read, in one transaction; reports each. */
   removeIfUnchanged(records: readonly NodeRecord[]): Promise<RemovalOutcome[]>;
+  /** apply: each write carried out only if its key is unchanged since read; puts on a fresh TTL of `ttl` seconds (0: none). */
+  applyWrites(writes: readonly PlannedWrite[], ttl: number): Promise<AppliedWrites>;
 }
 
 /** The v3 layouts: one lease per invocation shared by its records (as go-plugins' etcdv3 shares one per service). */
@@ -90,6 +117,30 @@ export class V3Store implements RecordStore {
       if (o.deleted) return { record, removed: true };
       return { record, removed: false, reason: o.now ? 'changed' : 'gone' };
     });
+  }
+
+  async applyWrites(writes: readonly PlannedWrite[], ttl: number): Promise<AppliedWrites> {
+    if (writes.length === 0) return { outcomes: [] };
+    const puts = writes.some((w) => w.value !== undefined);
+    const lease = ttl > 0 && puts ? await this.client.grant(ttl) : undefined;
+    const outcomes = await this.client
+      .changeEachIf(writes.map((w) => ({ key: w.key, modRevision: w.modRevision, ...(w.value !== undefined ? { put: { value: w.value, ...(lease !== undefined ? { lease } : {}) } } : {}) })))
+      .catch(async (e: unknown) => {
+        if (lease !== undefined) await this.client.revoke(lease).catch(() => undefined);
+        throw e;
+      });
+    // A lease that holds no key (every put was refused) is released rather than left to expire.
+    const heldOnLease = outcomes.some((o, i) => o.done && writes[i]!.value !== undefined);
+    if (lease !== undefined && !heldOnLease) await this.client.revoke(lease).catch(() => undefined);
+    const out: AppliedWrites = {
+      outcomes: writes.map((write, i) => {
+        const o = outcomes[i]!;
+        if (o.done) return { write, done: true };
+        return { write, done: false, reason: o.now ? 'changed' : 'gone' };
+      }),
+    };
+    if (lease !== undefined && heldOnLease) out.lease = lease;
+    return out;
   }
 }
 
@@ -155,6 +206,37 @@ export class V2Store implements RecordStore {
     return outcomes;
   }
 
+  async applyWrites(writes: readonly PlannedWrite[], ttl: number): Promise<AppliedWrites> {
+    const outcomes: WriteOutcome[] = [];
+    const v2Indexes = new Map<string, number>();
+    for (const write of writes) {
+      const index = Number(write.modRevision);
+      if (write.value === undefined) {
+        const o = await this.v2.compareAndDelete(write.key, index);
+        outcomes.push(o.deleted ? { write, done: true } : { write, done: false, reason: o.reason ?? 'gone' });
+        continue;
+      }
+      if (index === 0) await this.v2.createDir(parentDir(write.key));
+      try {
+        // v2 has no transactions: create only if absent (prevExist=false), replace only that version (prevIndex).
+        const set = await this.v2.set(write.key, write.value, index === 0 ? { ttlSeconds: ttl, prevExist: false } : { ttlSeconds: ttl, prevIndex: index });
+        v2Indexes.set(write.key, set.node.modifiedIndex);
+        outcomes.push({ write, done: true });
+      } catch (e) {
+        // V2ApiError by shape: importing v2.ts here would load Node's HTTP stack into every v3 run.
+        const code = (e as Partial<V2ApiError>).errorCode;
+        // 105 node exists (created meanwhile), 101 compare failed (written since): theirs now.
+        if (code === 105 || code === 101) outcomes.push({ write, done: false, reason: 'changed' });
+        // 100 key not found: deleted or expired since it was read.
+        else if (code === 100) outcomes.push({ write, done: false, reason: 'gone' });
+        else throw e;
+      }
+    }
+    const deleted = outcomes.filter((o) => o.done && o.write.value === undefined).map((o) => o.write.key);
+    if (deleted.length > 0) await this.deleteEmptyDirs(deleted);
+    return { outcomes, v2Indexes };
+  }
+
   /** Deletes each key still at the index we gave it, then the service directories left empty. */
   private async deleteOurs(records: readonly EncodedRecord[], ours: Map<string, number>): Promise<void> {
     for (const r of records) {
@@ -208,6 +290,16 @@ export function recordStore(layout: Layout, backends: StoreBackends): RecordStor
       });
       // Back in the order the records were given.
       return records.map((r) => (isV2(r) ? v2Outcomes : v3Outcomes).shift()!);
+    },
+    async applyWrites(writes, ttl) {
+      const v3Writes = writes.filter((w) => w.layout !== 'v2');
+      const v2Writes = writes.filter((w) => w.layout === 'v2');
+      const v3Done = v3Writes.length > 0 ? await v3().applyWrites(v3Writes, ttl) : { outcomes: [] };
+      const v2Done = v2Writes.length > 0 ? await v2().applyWrites(v2Writes, ttl) : { outcomes: [] };
+      const out: AppliedWrites = { outcomes: writes.map((w) => (w.layout === 'v2' ? v2Done.outcomes : v3Done.outcomes).shift()!) };
+      if ('lease' in v3Done && v3Done.lease !== undefined) out.lease = v3Done.lease;
+      if ('v2Indexes' in v2Done && v2Done.v2Indexes !== undefined) out.v2Indexes = v2Done.v2Indexes;
+      return out;
     },
   };
 }

@@ -2,11 +2,11 @@
 // fresh full read when history was lost; one pipeline turns them into registry events against the state
 // the viewer has seen. The pipeline and `diffRecords` know nothing of etcd: a v3 (gRPC watch) source and
 // a v2 (HTTP long-poll) source feed the same pipeline.
-import { CliError, UnavailableError } from '../errors.js';
+import { CliError, UnavailableError, UsageError } from '../errors.js';
 import type { EtcdClient, RawWatchEvent, WatchStream } from './client.js';
 import { type RawKeyValue, decodeRecordIn } from './codec.js';
 import { type KeySpace, autoV3Spaces, groupByPrefix, keySpace, readPrefix } from './keys.js';
-import type { Registry } from './registry.js';
+import { type Registry, explainRevisionError } from './registry.js';
 import type { MalformedRecord, NodeRecord } from './model.js';
 
 export type WatchAction = 'create' | 'update' | 'delete';
@@ -360,11 +360,13 @@ export class EtcdEventSource implements EventSource {
     private readonly client: EtcdClient,
     readonly prefix: string,
     readonly spaces: readonly KeySpace[],
+    /** watch --since-revision: the first state is read at this revision, so every change after it is replayed. */
+    private readonly sinceRevision?: string,
   ) {}
 
   async start(sink: (batch: SourceBatch) => void): Promise<void> {
     this.sink = sink;
-    await this.read(false);
+    await this.read(false, this.sinceRevision).catch((e: unknown) => explainRevisionError(this.client, e));
     const stream = await this.open();
     void this.follow(stream);
   }
@@ -393,8 +395,8 @@ export class EtcdEventSource implements EventSource {
     this.wake?.();
   }
 
-  private async read(resync: boolean): Promise<void> {
-    const { kvs, revision } = await this.client.rangePrefix(this.prefix);
+  private async read(resync: boolean, at?: string): Promise<void> {
+    const { kvs, revision } = await this.client.rangePrefix(this.prefix, at !== undefined ? { revision: at } : {});
     this.next = BigInt(revision) + 1n;
     this.sink({ kind: 'snapshot', kvs, revision, resync });
   }
@@ -493,15 +495,21 @@ export function describeLoss(error: unknown): string {
  * every layout (micro, domain in every domain, legacy, and v2 when the server serves it), since a watch
  * must see services that do not exist yet.
  */
-export async function eventSources(registry: Registry): Promise<EventSource[]> {
+export async function eventSources(registry: Registry, opts: { sinceRevision?: string } = {}): Promise<EventSource[]> {
   const { layout, prefix, domain } = registry.config;
+  if (opts.sinceRevision !== undefined && (layout === 'v2' || layout === 'auto')) {
+    throw new UsageError(
+      `--since-revision replays etcd v3 history: ${layout === 'v2' ? 'the v2 layout has no revisions' : '--layout auto also follows the v2 store, which has none'}`,
+      'name a v3 layout: --layout micro, domain or legacy',
+    );
+  }
   // Loaded when used: the v2 source brings Node's http/https, which other commands' start-up need not pay for.
   const v2Source = layout === 'v2' || layout === 'auto' ? (await import('./v2-watch.js')).V2EventSource : undefined;
   if (layout === 'v2') return [new v2Source!(registry.v2, keySpace('v2', prefix), { alongsideV3: false })];
   // Every layout auto covers is watched, not only those holding keys now: nodes may appear in any.
   const spaces = layout === 'auto' ? autoV3Spaces(domain) : [keySpace(layout, prefix, domain)];
   const byPrefix = groupByPrefix(spaces, readPrefix);
-  const sources: EventSource[] = [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group));
+  const sources: EventSource[] = [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group, opts.sinceRevision));
   if (v2Source) sources.push(new v2Source(registry.v2, keySpace('v2'), { alongsideV3: true }));
   return sources;
 }
