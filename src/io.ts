@@ -19,6 +19,10 @@ export interface IO {
   /** Terminal height of stdout, for full-screen output (24 when unknown). */
   rows?(): number;
   env: Env;
+  /** The first error writing stdout other than EPIPE (ENOSPC, EIO), once one happened. */
+  stdoutFailure?(): NodeJS.ErrnoException | undefined;
+  /** Resolves once everything written to stdout so far has gone out (or failed). */
+  flushStdout?(): Promise<void>;
 }
 
 /** Colour is on for a terminal unless NO_COLOR or --no-color say no; FORCE_COLOR turns it on anywhere. */
@@ -32,8 +36,10 @@ export function colourEnabled(isTTY: boolean, env: Env, flag: boolean | undefine
 
 export function processIO(): IO {
   // A reader that goes away (`micro-reg list | head`) is not an error: the rest of the output is dropped.
+  // Any other failure (`list > /dev/full`) is kept for main() to report once the command has written.
+  let failure: NodeJS.ErrnoException | undefined;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
+    if (e.code !== 'EPIPE') failure ??= e;
   });
   return {
     stdout: process.stdout,
@@ -45,6 +51,8 @@ export function processIO(): IO {
     columns: () => process.stdout.columns || Number(process.env.COLUMNS) || 80,
     rows: () => process.stdout.rows || Number(process.env.LINES) || 24,
     env: process.env,
+    stdoutFailure: () => failure,
+    flushStdout: () => new Promise<void>((resolve) => process.stdout.write('', () => resolve())),
   };
 }
 

@@ -9,7 +9,7 @@ import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match
 import type { NodeRecord } from '../registry/model.js';
 import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch.js';
 import { formatClock, renderEventJson, renderEventLine, renderLiveScreen, type LiveRow } from '../render/events.js';
-import { onTerminate } from '../signals.js';
+import { onTerminate, outputFailed } from '../signals.js';
 import { type Runner, collect, withExamples } from './command.js';
 
 interface WatchOptions {
@@ -222,7 +222,7 @@ export function watchCommand(run: Runner): Command {
           (error) => finish(error),
         );
         output = opts.live ? liveOutput(ctx, describe, () => pipeline.shown(), () => pipeline.revision) : lineOutput(ctx);
-        const stopListening = onTerminate(() => finish());
+        const stopListening = onTerminate((why, error) => finish(why === 'output' && error ? outputFailed(error) : undefined));
         const timer = forMs === undefined ? undefined : setTimeout(() => finish(), forMs);
         try {
           output.started(pipeline.shown(), pipeline.revision);
