@@ -70,11 +70,20 @@ export async function keepAlive(store: RecordStore, written: Written, signal: Ab
     while (!signal.aborted) {
       if (!changed) await pause(downSince === undefined ? intervalMs : retryMs, signal, (w) => (wake = w));
       if (signal.aborted) break;
-      const onlyChanged = changed;
       changed = false;
       try {
-        // Woken by the watch: the lease is fine, only the keys need a look.
-        const alive = onlyChanged || (await store.renew(current));
+        // Also when woken by the watch: a revoked lease takes its keys with it, and is a loss, not a theft.
+        let alive = await store.renew(current);
+        let reclaims: Reclaim[] = [];
+        if (alive) {
+          try {
+            reclaims = (await store.reclaim?.(current)) ?? [];
+          } catch (e) {
+            // The lease ended between the renewal and the write-back.
+            if (!/lease not found/i.test((e as Error).message)) throw e;
+            alive = false;
+          }
+        }
         if (!alive) {
           if (downSince !== undefined) report.reachable(Date.now() - downSince);
           downSince = undefined;
@@ -84,7 +93,7 @@ export async function keepAlive(store: RecordStore, written: Written, signal: Ab
           await watch();
           continue;
         }
-        for (const r of (await store.reclaim?.(current)) ?? []) report.reclaimed?.(r);
+        for (const r of reclaims) report.reclaimed?.(r);
         if (downSince !== undefined) {
           report.reachable(Date.now() - downSince);
           downSince = undefined;
