@@ -23,6 +23,8 @@ export interface IO {
   stdoutFailure?(): NodeJS.ErrnoException | undefined;
   /** Resolves once everything written to stdout so far has gone out (or failed). */
   flushStdout?(): Promise<void>;
+  /** A promise while stdout's buffer is full (its reader is slow), resolved when it drains; else undefined. */
+  stdoutReady?(): Promise<void> | undefined;
 }
 
 /** Colour is on for a terminal unless NO_COLOR or --no-color say no; FORCE_COLOR turns it on anywhere. */
@@ -53,6 +55,17 @@ export function processIO(): IO {
     env: process.env,
     stdoutFailure: () => failure,
     flushStdout: () => new Promise<void>((resolve) => process.stdout.write('', () => resolve())),
+    stdoutReady: () => {
+      const out = process.stdout;
+      if (!out.writableNeedDrain || out.destroyed) return undefined;
+      return new Promise<void>((resolve) => {
+        const done = (): void => {
+          out.off('drain', done).off('close', done).off('error', done);
+          resolve();
+        };
+        out.on('drain', done).on('close', done).on('error', done);
+      });
+    },
   };
 }
 

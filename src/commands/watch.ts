@@ -41,6 +41,8 @@ export function describeShown(records: readonly NodeRecord[]): string {
 
 export interface FollowHandlers {
   event(event: RegistryEvent, pipeline: WatchPipeline): void;
+  /** Back-pressure from the output (PipelineHandlers.ready). */
+  ready?(): Promise<void> | undefined;
   status(state: 'reconnecting' | 'resumed', detail: string): void;
   warn(message: string): void;
 }
@@ -65,6 +67,7 @@ export async function startPipeline(
     filter,
     {
       event: (e) => (held ? held.push(e) : handlers.event(e, pipeline)),
+      ready: () => handlers.ready?.(),
       status: (state, detail) => handlers.status(state, detail),
       malformed: (m) => {
         if (ctx.config.strict) ctx.reportMalformed([m]);
@@ -218,6 +221,8 @@ export function watchCommand(run: Runner): Command {
             },
             status: (state, detail) => output?.status(state, detail),
             warn: (message) => (output ? output.warn(message) : ctx.warn(message)),
+            // Lines wait for a slow reader; the --live screen redraws on a timer and is never behind.
+            ready: () => (opts.live ? undefined : ctx.io.stdoutReady?.()),
           },
           (error) => finish(error),
         );

@@ -617,12 +617,15 @@ export class EtcdClient {
             }
             if (res.created) return;
             const events = (res.events ?? []).map(toWatchEvent);
-            if (events.length > 0) onResponse.events(events, res.header.revision);
+            if (events.length > 0) onResponse.events(events, res.header.revision, res.fragment === true);
             else onResponse.progress(res.header.revision);
           });
           s.on('error', (error: Error) => fail({ kind: 'lost', error }));
           s.on('end', () => fail({ kind: 'lost', error: new Error('etcd ended the watch stream') }));
-          s.write({ create_request: { key: Buffer.from(prefix), range_end: prefixRangeEnd(Buffer.from(prefix)), start_revision: startRevision, prev_kv: true, progress_notify: true } });
+          // fragment: a watcher that fell behind is caught up with responses of up to 1,000 revisions
+          // each; etcd splits them into pieces of at most its request size (1.5 MiB by default), so that
+          // memory stays bounded while a paused stream is caught up.
+          s.write({ create_request: { key: Buffer.from(prefix), range_end: prefixRangeEnd(Buffer.from(prefix)), start_revision: startRevision, prev_kv: true, progress_notify: true, fragment: true } });
         })
         .catch((error: unknown) => fail({ kind: 'lost', error }));
     });
@@ -675,8 +678,11 @@ export interface RawWatchEvent {
 }
 
 export interface WatchResponseHandler {
-  /** Every event of one watch response, in order; they all happened by `revision`. */
-  events(events: RawWatchEvent[], revision: string): void;
+  /**
+   * Every event of one watch response, in order; they all happened by `revision`. `fragment`: more of
+   * this response follows, and the last revision here may go on in the next piece.
+   */
+  events(events: RawWatchEvent[], revision: string, fragment?: boolean): void;
   /** A progress notification: every change up to `revision` has been delivered. */
   progress(revision: string): void;
 }
