@@ -1,7 +1,7 @@
 // `register --keepalive`: renews the TTL of written records until told to stop, and writes them again
 // when it was lost. Backend-agnostic (works on a RecordStore); reports what happens through callbacks.
 import { UnavailableError } from '../errors.js';
-import type { Reclaim, RecordStore, Written } from './store.js';
+import type { OwnWatch, Reclaim, RecordStore, Written } from './store.js';
 
 export interface KeepAliveReport {
   /** etcd stopped answering (first failure of a run of failures). */
@@ -53,16 +53,20 @@ export async function keepAlive(store: RecordStore, written: Written, signal: Ab
   // looks at them, so a lost watch costs at most one interval.
   let wake: (() => void) | undefined;
   let changed = false;
-  let stopWatching: (() => void) | undefined;
-  const watch = async (): Promise<void> => {
-    stopWatching?.();
-    stopWatching = undefined;
+  let own: OwnWatch | undefined;
+  const watch = async (fromNow = false): Promise<void> => {
+    own?.stop();
+    own = undefined;
     if (!store.watchOwn || signal.aborted) return;
-    stopWatching = await store
-      .watchOwn(current, () => {
-        changed = true;
-        wake?.();
-      })
+    own = await store
+      .watchOwn(
+        current,
+        () => {
+          changed = true;
+          wake?.();
+        },
+        fromNow,
+      )
       .catch(() => undefined);
   };
   await watch();
@@ -98,7 +102,8 @@ export async function keepAlive(store: RecordStore, written: Written, signal: Ab
           report.reachable(Date.now() - downSince);
           downSince = undefined;
         }
-        if (stopWatching === undefined) await watch();
+        // Reopened after a loss from now on: the keys were just looked at.
+        if (own === undefined || own.ended()) await watch(true);
       } catch (e) {
         if (!(e instanceof UnavailableError)) throw e;
         if (downSince === undefined) {
@@ -108,7 +113,7 @@ export async function keepAlive(store: RecordStore, written: Written, signal: Ab
       }
     }
   } finally {
-    stopWatching?.();
+    own?.stop();
   }
   return current;
 }

@@ -35,6 +35,13 @@ export interface Written {
   modRevisions?: Map<string, string>;
 }
 
+/** A watch on the keys a keepalive holds. */
+export interface OwnWatch {
+  stop(): void;
+  /** The stream ended (etcd away, member lost): open another. */
+  ended(): boolean;
+}
+
 /** What remove() did, key by key. */
 export interface RemovalReport {
   removed: string[];
@@ -72,8 +79,8 @@ export interface RecordStore {
   claim?(records: readonly EncodedRecord[]): Promise<void>;
   /** Writes back each key of ours that was deleted or replaced since we wrote it; says which. */
   reclaim?(written: Written): Promise<Reclaim[]>;
-  /** Calls `changed` soon after a key of ours is deleted or written by someone else; returns the function that stops. */
-  watchOwn?(written: Written, changed: () => void): Promise<() => void>;
+  /** Calls `changed` soon after a key of ours is deleted or written by someone else, until stopped or lost. */
+  watchOwn?(written: Written, changed: () => void, fromNow?: boolean): Promise<OwnWatch>;
   /** Deletes every record that is unchanged since it was read, in one transaction; reports each. */
   removeIfUnchanged(records: readonly NodeRecord[]): Promise<RemovalOutcome[]>;
 }
@@ -133,21 +140,26 @@ export class V3Store implements RecordStore {
     return out;
   }
 
-  async watchOwn(written: Written, changed: () => void): Promise<() => void> {
+  /** From our last write on; `fromNow`, from the current revision (the keys were just looked at: history may be compacted). */
+  async watchOwn(written: Written, changed: () => void, fromNow = false): Promise<OwnWatch> {
     const ours = written.modRevisions;
-    if (ours === undefined || written.records.length === 0) return () => undefined;
+    if (ours === undefined || written.records.length === 0) return { stop: () => undefined, ended: () => false };
     const keys = written.records.map((r) => r.key);
     let from = 0n;
     for (const rev of ours.values()) if (BigInt(rev) > from) from = BigInt(rev);
-    const stream = await this.client.openWatch(commonPrefix(keys), (from + 1n).toString(), {
+    // start_revision 0 is etcd's "from the next revision on".
+    const stream = await this.client.openWatch(commonPrefix(keys), fromNow ? '0' : (from + 1n).toString(), {
       events: (events) => {
         // Our own write-backs come by too: only a change we did not make is news.
         if (events.some((e) => ours.has(e.kv.key) && (e.type === 'delete' || ours.get(e.kv.key) !== e.kv.modRevision))) changed();
       },
       progress: () => undefined,
     });
-    // A lost stream is not reopened here: the keepalive looks at its keys on every renewal anyway.
-    return () => stream.close();
+    // A lost stream is reopened by the keepalive once etcd answers again; it looks at its keys on every
+    // renewal anyway, so what changed meanwhile is found then.
+    let ended = false;
+    void stream.done.then(() => (ended = true));
+    return { stop: () => stream.close(), ended: () => ended };
   }
 
   async renew(written: Written): Promise<boolean> {
@@ -294,7 +306,7 @@ export function recordStore(layout: Layout, backends: StoreBackends): RecordStor
       : {
           claim: (records: readonly EncodedRecord[]) => v3().claim(records),
           reclaim: (written: Written) => v3().reclaim(written),
-          watchOwn: (written: Written, changed: () => void) => v3().watchOwn(written, changed),
+          watchOwn: (written: Written, changed: () => void, fromNow?: boolean) => v3().watchOwn(written, changed, fromNow),
         }),
     async removeIfUnchanged(records) {
       const isV2 = (r: NodeRecord): boolean => r.layout === 'v2';
