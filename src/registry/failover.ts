@@ -81,6 +81,6 @@ export function memberOrder(preferred: number, members: number): number[] {
  * others. The last member gets all that is left.
  */
 export function writeAttemptDeadline(deadline: number, membersLeft: number, now = Date.now()): number {
-  if (membersLeft <= 1) return deadline;
-  return now + Math.max(0, Math.floor((deadline - now) / membersLeft));
+  if (membersLeft <= 1 || now >= deadline) return deadline;
+  return now + Math.floor((deadline - now) / membersLeft);
 }
