@@ -431,9 +431,9 @@ export class EtcdEventSource implements EventSource {
   private async open(): Promise<WatchStream> {
     // A stream lost in the middle of a revision's pieces: the next one starts at that revision, and its
     // events already delivered are dropped once, by count (etcd sends a revision's events in one order).
+    // (Kept in this.partial until the new stream delivers: an open that fails must not forget it.)
     let skip = this.partial;
     let skipped = 0;
-    this.partial = undefined;
     const stream = await this.client.openWatch(this.prefix, this.next.toString(), {
       events: (all, revision, fragment) => {
         let events = all;
@@ -484,9 +484,11 @@ export class EtcdEventSource implements EventSource {
       if (this.closed || end.kind === 'closed') return;
       const compacted = end.kind === 'compacted';
       if (!compacted) this.sink({ kind: 'status', state: 'reconnecting', detail: describeLoss(end.error) });
+      const inside = this.partial;
       const next = await this.recover(compacted);
       if (next === undefined) return;
-      if (!compacted) this.sink({ kind: 'status', state: 'resumed', detail: `resumed at revision ${this.next - 1n}` });
+      const within = inside && this.next === inside.revision ? ` (inside revision ${inside.revision}: its first ${inside.delivered} events were shown)` : '';
+      if (!compacted) this.sink({ kind: 'status', state: 'resumed', detail: `resumed at revision ${this.next - 1n}${within}` });
       stream = next;
     }
   }
