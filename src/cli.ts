@@ -5,6 +5,7 @@ import type { GlobalOptions } from './context.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { type IO, colourEnabled, processIO } from './io.js';
 import { outputFailed } from './signals.js';
+import { safeJson, sanitize } from './render/sanitize.js';
 
 export const version = '0.1.0';
 
@@ -171,13 +172,15 @@ function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): 
     hint = debug ? undefined : 'this is a bug in micro-reg; run again with --debug for the stack trace';
   }
   if (wantsJson(argv)) {
-    io.stderr.write(`${JSON.stringify({ error: { code, exitCode, message, ...(hint ? { hint } : {}) } })}\n`);
+    io.stderr.write(`${safeJson(JSON.stringify({ error: { code, exitCode, message, ...(hint ? { hint } : {}) } }))}\n`);
   } else {
     const paint = colourEnabled(io.stderrIsTTY, io.env, argv.includes('--no-color') ? false : undefined);
-    io.stderr.write(`${paint ? '\x1b[31merror:\x1b[39m' : 'error:'} ${message}\n`);
-    if (hint) io.stderr.write(`hint: ${hint}\n`);
+    // Messages quote names, ids, keys and hints (did you mean …) that came from etcd: one sanitiser, escapes dim.
+    const safe = (text: string): string => sanitize(text, paint ? (e) => `\x1b[2m${e}\x1b[22m` : undefined);
+    io.stderr.write(`${paint ? '\x1b[31merror:\x1b[39m' : 'error:'} ${safe(message)}\n`);
+    if (hint) io.stderr.write(`hint: ${safe(hint)}\n`);
   }
-  if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack.split('\n').map((line) => sanitize(line)).join('\n')}\n`);
   return exitCode;
 }
 

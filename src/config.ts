@@ -2,6 +2,7 @@
 // flags, then the environment, then the context (src/contexts.ts), then defaults. Pure: callers pass
 // the flags, the environment and the context in (the config file is read by the caller).
 import { UsageError } from './errors.js';
+import { normalisePrefix } from './registry/keys.js';
 import type { LayoutOption } from './registry/model.js';
 
 export interface ConnectionConfig {
@@ -221,6 +222,8 @@ export function resolveRegistryConfig(flags: GlobalFlags, env: Env, context: Con
   };
   // A context's prefix was meant for a concrete layout; `--layout auto` looks at the standard prefixes.
   const prefix = flags.prefix ?? (layout === 'auto' ? undefined : nonEmpty(context.prefix));
+  // Checked here, for flags and contexts alike (set-context too), before any key is read or written.
+  for (const p of [flags.prefix, nonEmpty(context.prefix)]) if (p !== undefined) normalisePrefix(p);
   if (prefix !== undefined) config.prefix = prefix;
   const domain = flags.domain ?? nonEmpty(env.MICRO_NAMESPACE) ?? nonEmpty(context.domain);
   if (domain !== undefined) config.domain = domain;

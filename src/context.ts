@@ -8,6 +8,7 @@ import { MalformedRecordError, UsageError } from './errors.js';
 import { type IO, colourEnabled, readToEnd } from './io.js';
 import type { Registry } from './registry/registry.js';
 import type { MalformedRecord } from './registry/model.js';
+import { sanitize } from './render/sanitize.js';
 import type { Style } from './render/table.js';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'names';
@@ -109,12 +110,19 @@ export class CommandContext {
     return this.output === 'json';
   }
 
+  /** Untrusted text in a message (keys, names, reasons quoting them) is shown through the sanitiser. */
   warn(message: string): void {
-    this.io.stderr.write(`${this.paintErr.yellow('warning:')} ${message}\n`);
+    this.io.stderr.write(`${this.paintErr.yellow('warning:')} ${this.safeErr(message)}\n`);
   }
 
-  info(message: string): void {
-    this.io.stderr.write(`${message}\n`);
+  /** A line on stderr; `lead` is micro-reg's own (painted) text put before the sanitised message. */
+  info(message: string, lead?: string): void {
+    this.io.stderr.write(`${lead === undefined ? '' : `${lead} `}${this.safeErr(message)}\n`);
+  }
+
+  /** Text for stderr through the one sanitiser, escapes dim when stderr has colour. */
+  safeErr(text: string): string {
+    return sanitize(text, this.paintErr.dim);
   }
 
   /** Malformed records are skipped with a warning each, or with --strict end the command with exit 6. */

@@ -2,6 +2,7 @@
 // so tests can hand them a TestIO and read back what a person would have seen.
 import type { Readable } from 'node:stream';
 import type { Env } from './config.js';
+import { sanitize } from './render/sanitize.js';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -103,8 +104,10 @@ const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '
  * A spinner on stderr for reads that take longer than ~300 ms; never when stderr is not a terminal.
  * Returns the function that stops it and clears its line.
  */
-export function startSpinner(io: IO, message: string, delayMs = 300): () => void {
+export function startSpinner(io: IO, text: string, delayMs = 300): () => void {
   if (!io.stderrIsTTY) return () => undefined;
+  // The message may name a service from the command line: its own escapes are the only ones written.
+  const message = sanitize(text);
   let frame = 0;
   let shown = false;
   let interval: NodeJS.Timeout | undefined;

@@ -40,7 +40,7 @@ async function readRecords(ctx: CommandContext, service: string | undefined): Pr
 /** Asks (or takes --yes), then deletes the unreachable nodes' keys if they are unchanged since the read. */
 async function prune(ctx: CommandContext, down: { record: NodeRecord; node: CheckedNode }[], yes: boolean): Promise<boolean> {
   if (!yes) {
-    const list = down.map(({ node }) => `  ${node.service} ${node.id} (${node.address || 'no address'})`).join('\n');
+    const list = down.map(({ node }) => `  ${ctx.safeErr(`${node.service} ${node.id} (${node.address || 'no address'}) ${node.key}`)}`).join('\n');
     ctx.io.stderr.write(`Unreachable nodes:\n${list}\n`);
     const ok = await (await loadPrompts(ctx.io)).confirm(`Deregister ${down.length} unreachable node${down.length === 1 ? '' : 's'}?`, false);
     if (!ok) {

@@ -10,6 +10,7 @@ import { CliError, NotFoundError, UsageError } from '../errors.js';
 import { renderJson } from '../render/json.js';
 import { renderContextNames, renderContexts } from '../render/contexts.js';
 import { type Runner, collect, withExamples } from './command.js';
+import { sanitize } from '../render/sanitize.js';
 
 function load(ctx: CommandContext): { path: string; file: ConfigFile } {
   const loaded = loadConfigFile(ctx.io.env);
@@ -85,7 +86,7 @@ export function configCommand(run: Runner): Command {
     run(async (ctx) => {
       const { path, file } = load(ctx);
       if (file.currentContext === undefined) throw new NotFoundError(`no current context is set in ${path}`, 'choose one with micro-reg config use-context NAME');
-      ctx.io.stdout.write(`${file.currentContext}\n`);
+      ctx.io.stdout.write(`${sanitize(file.currentContext)}\n`);
     }),
   );
   withExamples(currentContext, ['micro-reg config current-context', 'micro-reg --context staging list   # one command in another context']);

@@ -18,14 +18,14 @@ export function listCommand(run: Runner): Command {
     .action(
       run(async (ctx, pattern: string | undefined, opts: ListOptions) => {
         const selectors = parseSelectors(opts.selector);
-        const matchName = nameMatcher(pattern === undefined ? [] : [pattern]);
+        const matchName = await nameMatcher(pattern === undefined ? [] : [pattern]);
         const registry = await ctx.registry();
         const stop = startSpinner(ctx.io, 'reading the registry…');
         const result = await registry.read(undefined, { forGrouping: true }).finally(stop);
         ctx.reportMalformed(result.malformed);
         const services = groupServices(result.records.filter((r) => matchName(r.service.name) && matchesSelectors(r, selectors)));
         if (ctx.output === 'json') ctx.io.stdout.write(renderServicesJson(services, ctx.io.stdoutIsTTY));
-        else if (ctx.output === 'names') ctx.io.stdout.write(renderNames(services));
+        else if (ctx.output === 'names') ctx.io.stdout.write(renderNames(services, ctx.style()));
         else if (services.length > 0) ctx.io.stdout.write(renderServiceList(services, ctx.style()));
         if (services.length === 0 && ctx.io.stderrIsTTY && ctx.output !== 'json') {
           const where = result.spaces.map((s) => s.prefix).join(', ') || 'the standard prefixes';

@@ -58,7 +58,7 @@ export function waitCommand(run: Runner): Command {
           const line = progress(shown);
           if (!showProgress || line === lastProgress) return;
           lastProgress = line;
-          ctx.io.stderr.write(`\r${line}\x1b[K`);
+          ctx.io.stderr.write(`\r${ctx.safeErr(line)}\x1b[K`);
         };
 
         let finish: (error?: unknown) => void = () => undefined;
@@ -81,7 +81,11 @@ export function waitCommand(run: Runner): Command {
               report(shown);
               if (holds(shown)) finish();
             },
-            status: (state, detail) => ctx.info(state === 'reconnecting' ? `${showProgress ? '\n' : ''}reconnecting… (${detail})` : detail),
+            status: (state, detail) => {
+              // The progress line has no newline of its own yet.
+              if (state === 'reconnecting' && showProgress) ctx.io.stderr.write('\n');
+              ctx.info(state === 'reconnecting' ? `reconnecting… (${detail})` : detail);
+            },
             warn: (message) => ctx.warn(message),
           },
           (error) => finish(error),

@@ -9,6 +9,7 @@ import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match
 import type { NodeRecord } from '../registry/model.js';
 import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch.js';
 import { formatClock, renderEventJson, renderEventLine, renderLiveScreen, type LiveRow } from '../render/events.js';
+import { safeText } from '../render/sanitize.js';
 import { onTerminate, outputFailed } from '../signals.js';
 import { type Runner, collect, withExamples } from './command.js';
 
@@ -102,7 +103,7 @@ function lineOutput(ctx: CommandContext): EventOutput {
   return {
     started: (shown, revision) => ctx.info(`watching ${describeShown(shown)} at revision ${revision}`),
     event: (e) => ctx.io.stdout.write(ctx.json ? renderEventJson(e) : renderEventLine(e, style)),
-    status: (state, detail) => ctx.info(state === 'reconnecting' ? `${ctx.paintErr.yellow('reconnecting…')} (${detail})` : detail),
+    status: (state, detail) => (state === 'reconnecting' ? ctx.info(`(${detail})`, ctx.paintErr.yellow('reconnecting…')) : ctx.info(detail)),
     warn: (message) => ctx.warn(message),
     close: () => undefined,
   };
@@ -160,12 +161,12 @@ function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeR
       schedule();
     },
     status: (state, detail) => {
-      status = state === 'reconnecting' ? style.paint.yellow(`reconnecting… (${detail})`) : `connected (${detail})`;
+      status = state === 'reconnecting' ? style.paint.yellow(safeText(`reconnecting… (${detail})`, style)) : safeText(`connected (${detail})`, style);
       if (!io.stderrIsTTY) ctx.info(state === 'reconnecting' ? `reconnecting… (${detail})` : detail);
       schedule();
     },
     warn: (message) => {
-      status = style.paint.yellow(message);
+      status = style.paint.yellow(safeText(message, style));
       if (!io.stderrIsTTY) ctx.warn(message);
       schedule();
     },
@@ -190,7 +191,7 @@ export function watchCommand(run: Runner): Command {
       run(async (ctx, services: string[], opts: WatchOptions) => {
         ctx.requireOutput(['table', 'wide', 'json'], 'watch');
         const selectors = parseSelectors(opts.selector);
-        const matchName = nameMatcher(services);
+        const matchName = await nameMatcher(services);
         const count = opts.count === undefined ? undefined : parseCount(opts.count);
         const forMs = opts.for === undefined ? undefined : parseDuration(opts.for, '--for');
         if (forMs !== undefined && forMs <= 0) throw new UsageError('invalid --for: it must be more than 0');

@@ -4,9 +4,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
 import type * as Etcd3Module from 'etcd3';
 import type { ConnectionConfig } from '../config.js';
 import { AuthError, CliError, QuotaExceededError, UnavailableError, UsageError } from '../errors.js';
+import { decodeBytes, encodeBytes } from './bytes.js';
 import type { RawKeyValue } from './codec.js';
 import { failover, hedgeDelay, memberOrder, writeAttemptDeadline } from './failover.js';
 import { prefixRangeEnd } from './keys.js';
@@ -73,15 +75,35 @@ const etcd3 = requireHere('etcd3') as typeof Etcd3Module;
 const requireFromEtcd3 = createRequire(requireHere.resolve('etcd3'));
 
 /**
+ * grpc-js hands TLS the endpoint's host as the SNI server name even when it is an IP address, which
+ * RFC 6066 forbids and Node reports on stderr (DEP0123), breaking a one-line `-o json` error. The
+ * server name is dropped for an IP: TLS then checks the certificate against the host, an IP, by its IP
+ * SANs. Reaches into grpc-js 1.14's secure connector; if that shape changes, nothing is altered.
+ */
+function withoutIpServerName<C extends object>(credentials: C): C {
+  type Connector = { connectionOptions?: { servername?: string } };
+  const creds = credentials as C & { _createSecureConnector?: (...args: unknown[]) => Connector };
+  const create = creds._createSecureConnector;
+  if (typeof create !== 'function') return credentials;
+  creds._createSecureConnector = function (this: unknown, ...args: unknown[]): Connector {
+    const connector = create.apply(this, args);
+    const options = connector.connectionOptions;
+    if (options?.servername !== undefined && isIP(options.servername) !== 0) delete options.servername;
+    return connector;
+  };
+  return credentials;
+}
+
+/**
  * etcd3 builds its TLS credentials itself and offers no way to skip verification; for
  * --insecure-skip-tls-verify we hand grpc-js's createSsl the verify options while etcd3 calls it.
+ * Every TLS credential made meanwhile also leaves the server name out for an IP (withoutIpServerName).
  */
 function withSkipVerify<T>(skip: boolean, make: () => T): T {
-  if (!skip) return make();
   const grpc = requireFromEtcd3('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
   const original = grpc.credentials.createSsl;
   grpc.credentials.createSsl = (root, key, chain) =>
-    original(root ?? null, key ?? null, chain ?? null, { rejectUnauthorized: false, checkServerIdentity: () => undefined });
+    withoutIpServerName(original(root ?? null, key ?? null, chain ?? null, skip ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : undefined));
   try {
     return make();
   } finally {
@@ -341,7 +363,7 @@ export class EtcdClient {
       pending = res.more && last ? fetch(Buffer.concat([last.key, Buffer.from([0])]), Math.max(100, Math.min(50_000, Math.floor(pageBytes / Math.max(1, bytes / res.kvs.length))))) : undefined;
       const page: RawKeyValue[] = opts.onPage ? [] : kvs;
       for (const kv of res.kvs) {
-        page.push({ key: kv.key.toString('utf8'), value: kv.value, lease: kv.lease, modRevision: kv.mod_revision, createRevision: kv.create_revision });
+        page.push({ key: decodeBytes(kv.key), keyBytes: kv.key, value: kv.value, lease: kv.lease, modRevision: kv.mod_revision, createRevision: kv.create_revision });
       }
       opts.onPage?.(page);
     }
@@ -532,7 +554,8 @@ export class EtcdClient {
     // Each failed round drops at least one key, so this ends; the bound is there in case etcd's
     // comparison and holds() ever disagree, and then the rest is reported kept, never deleted.
     for (let round = 0; pending.length > 0; round++) {
-      const keys = pending.map((c) => Buffer.from(c.key));
+      // The exact bytes of each key as read: a key that is not UTF-8 must not turn into another one.
+      const keys = pending.map((c) => c.keyBytes ?? encodeBytes(c.key));
       const res = await this.call(() =>
         this.etcd.kv.txn({
           compare: pending.map((c, i) => {
@@ -657,6 +680,8 @@ export class EtcdClient {
 
 export interface KeyCondition {
   key: string;
+  /** The key's bytes as etcd returned them (default: encodeBytes(key), which gives them back too). */
+  keyBytes?: Buffer;
   /** Delete only if the key was not written since this revision. */
   modRevision?: string;
   /** Delete only if the key is still on this lease (decimal id). */
@@ -700,7 +725,7 @@ export interface WatchStream {
 type WatchDuplex = Etcd3Module.IDuplexStream<Etcd3Module.IWatchRequest, Etcd3Module.IWatchResponse> & { pause?: () => void; resume?: () => void };
 
 function rawKeyValue(kv: Etcd3Module.IKeyValue): RawKeyValue {
-  return { key: kv.key.toString('utf8'), value: kv.value, lease: String(kv.lease ?? '0'), modRevision: String(kv.mod_revision), createRevision: String(kv.create_revision) };
+  return { key: decodeBytes(kv.key), keyBytes: kv.key, value: kv.value, lease: String(kv.lease ?? '0'), modRevision: String(kv.mod_revision), createRevision: String(kv.create_revision) };
 }
 
 function toWatchEvent(ev: Etcd3Module.IEvent): RawWatchEvent {

@@ -2,7 +2,7 @@
 // on a TTL, keep them alive, take them away, and delete only what was shown. The v3 layouts (micro,
 // domain, legacy) implement it over etcd's gRPC API with leases; the v2 layout over etcd's HTTP keys
 // API, with TTLs on keys and compare-and-delete on modifiedIndex.
-import { ConflictError, UnavailableError } from '../errors.js';
+import { ConflictError, UnavailableError, UsageError } from '../errors.js';
 import { leaseHex } from './codec.js';
 import type { EtcdClient } from './client.js';
 import type { Layout, NodeRecord, Service } from './model.js';
@@ -187,7 +187,8 @@ export class V3Store implements RecordStore {
   }
 
   async removeIfUnchanged(records: readonly NodeRecord[]): Promise<RemovalOutcome[]> {
-    const outcomes = await this.client.deleteEachIf(records.map((r) => ({ key: r.key, modRevision: r.modRevision ?? '0' })));
+    // The exact bytes read: a key that is not UTF-8 is deleted as itself, never as its U+FFFD look-alike.
+    const outcomes = await this.client.deleteEachIf(records.map((r) => ({ key: r.key, modRevision: r.modRevision ?? '0', ...(r.keyBytes && { keyBytes: r.keyBytes }) })));
     return records.map((record, i) => {
       const o = outcomes[i]!;
       if (o.deleted) return { record, removed: true };
@@ -218,7 +219,9 @@ export class V2Store implements RecordStore {
       // No transactions: take back what was set so that a failed write leaves nothing (best effort;
       // if etcd stopped answering, the keys' TTL still ends them). When etcd did not answer the first
       // request, nothing of ours is there, and asking again would only double the wait for exit 4.
-      if (ours.size > 0 || !(e instanceof UnavailableError)) await this.deleteOurs(records, ours).catch(() => undefined);
+      // A plain key where the service directory goes (UsageError) was refused before anything was
+      // written: no clean-up, whose DELETE ?dir=true would remove that very key.
+      if (ours.size > 0 || !(e instanceof UnavailableError || e instanceof UsageError)) await this.deleteOurs(records, ours).catch(() => undefined);
       throw e;
     }
     return { records, ttl, v2Indexes: ours };

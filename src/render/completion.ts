@@ -1,6 +1,10 @@
 // Pure generators of shell completion scripts (bash, zsh, fish) from a description of the commands.
 // The scripts complete commands, options, option values and operands; service names come from
 // `micro-reg list -o names --timeout 1s` with the connection flags already on the command line.
+// Service and context names are data (anyone who can write the registry chooses them): the scripts
+// take each as one literal line, never evaluate it (no `compgen -W` over it, whose words bash expands,
+// `$(…)` included), offer it quoted for the shell, and leave out lines holding a backslash, which is
+// how `list -o names` shows a control character (a name with a newline is not a word one can type).
 
 export type ValueCompletion = { kind: 'words'; words: string[] } | { kind: 'files' } | { kind: 'contexts' } | { kind: 'free' };
 export type OperandCompletion = { kind: 'services' } | { kind: 'contexts' } | { kind: 'words'; words: string[] } | { kind: 'none' };
@@ -107,10 +111,10 @@ ${fn}_run() {
           ? `${fn}_run list -o names --timeout 1s`
           : o.kind === 'contexts'
             ? `${fn}_run config get-contexts -o names`
-            : `echo ${sq((o as { words: string[] }).words.join(' '))}`;
+            : `printf '%s\\n' ${(o as { words: string[] }).words.map(sq).join(' ')}`;
       return `    ${n.patterns.map(sq).join('|')}) ${body} ;;`;
     });
-  parts.push(`# The operands of a command path: service names (from etcd, 1s at most), contexts, or fixed words.
+  parts.push(`# The operands of a command path, one a line: service names (from etcd, 1s at most), contexts, or fixed words.
 ${fn}_operands() {
   case "$1" in
 ${operandArms.join('\n')}
@@ -121,12 +125,12 @@ ${operandArms.join('\n')}
   const valueArms: string[] = [];
   const byKind = new Map<string, string[]>();
   for (const [name, v] of values) {
-    const body = v.kind === 'words' ? `echo ${sq(v.words.join(' '))}` : v.kind === 'contexts' ? `${fn}_run config get-contexts -o names` : v.kind === 'files' ? 'echo __files__' : '';
+    const body = v.kind === 'words' ? `printf '%s\\n' ${v.words.map(sq).join(' ')}` : v.kind === 'contexts' ? `${fn}_run config get-contexts -o names` : v.kind === 'files' ? 'echo __files__' : '';
     if (body === '') continue;
     byKind.set(body, [...(byKind.get(body) ?? []), name]);
   }
   for (const [body, names] of byKind) valueArms.push(`    ${names.map(sq).join('|')}) ${body} ;;`);
-  parts.push(`# The values of an option ("__files__": complete file names).
+  parts.push(`# The values of an option, one a line ("__files__": complete file names).
 ${fn}_values() {
   case "$1" in
 ${valueArms.join('\n')}
@@ -167,6 +171,18 @@ function bash(spec: CompletionSpec): string {
 # or save it once: ${spec.program} completion bash > ~/.local/share/bash-completion/completions/${spec.program}
 
 ${sharedHelpers(spec, `_${fn}`)}
+# Offers each line of standard input that starts with $1 as one word, quoted for the shell (printf %q):
+# never through compgen -W, which would expand $(…) and \`…\` in the words. Lines with a backslash are
+# names holding control characters (shown escaped): they are not offered.
+_${fn}_literal() {
+  local candidate quoted
+  while IFS= read -r candidate; do
+    [[ -z $candidate || $candidate == *\\\\* || $candidate != "$1"* ]] && continue
+    printf -v quoted '%q' "$candidate"
+    COMPREPLY+=("$quoted")
+  done
+}
+
 ${fn}() {
   # bash splits words at ":" and "=" (COMP_WORDBREAKS): put host:port and --flag=value back together.
   local -a words=() conn=()
@@ -192,7 +208,7 @@ ${scanLoop(spec, `_${fn}`, '1', 'n - 1')}
       compopt -o filenames 2>/dev/null
       COMPREPLY=( $(compgen -f -- "$cur") )
     elif [[ -n $values ]]; then
-      COMPREPLY=( $(compgen -W "$values" -- "$cur") )
+      _${fn}_literal "$cur" <<<"$values"
     fi
     return 0
   fi
@@ -206,7 +222,9 @@ ${scanLoop(spec, `_${fn}`, '1', 'n - 1')}
     COMPREPLY=( $(compgen -W "$subs" -- "$cur") )
     return 0
   fi
-  COMPREPLY=( $(compgen -W "$(_${fn}_operands "$cmdpath")" -- "$cur") )
+  local operands
+  operands="$(_${fn}_operands "$cmdpath")"
+  [[ -n $operands ]] && _${fn}_literal "$cur" <<<"$operands"
   return 0
 }
 
@@ -223,6 +241,15 @@ function zsh(spec: CompletionSpec): string {
 # or save it as a file named _${spec.program} in a directory of $fpath.
 
 ${sharedHelpers(spec, `_${fn}`)}
+# Offers each line of $1 as one word: compadd quotes it for the command line; lines with a backslash
+# are names holding control characters (shown escaped) and are not offered.
+${fn}_literal() {
+  local -a candidates
+  candidates=( "\${(@f)1}" )
+  candidates=( "\${(@)candidates:#*\\\\*}" )
+  (( \${#candidates} )) && compadd -- "\${(@)candidates}"
+}
+
 ${fn}() {
   local -a conn
   local i w cmdpath="" cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}" bin="\${words[1]}"
@@ -234,7 +261,7 @@ ${scanLoop(spec, `_${fn}`, '2', 'CURRENT')}
     if [[ $values == __files__ ]]; then
       _files
     elif [[ -n $values ]]; then
-      compadd -- \${=values}
+      ${fn}_literal "$values"
     fi
     return 0
   fi
@@ -250,7 +277,7 @@ ${scanLoop(spec, `_${fn}`, '2', 'CURRENT')}
   fi
   local operands
   operands="$(_${fn}_operands "$cmdpath")"
-  [[ -n $operands ]] && compadd -- \${=operands}
+  [[ -n $operands ]] && ${fn}_literal "$operands"
   return 0
 }
 
@@ -271,7 +298,7 @@ function fishOption(program: string, o: OptionSpec, condition: string | undefine
   for (const n of o.names) parts.push(n.startsWith('--') ? `-l ${n.slice(2)}` : `-s ${n.slice(1)}`);
   const v = o.value;
   if (v?.kind === 'words') parts.push('-x', `-a ${fishQuote(v.words.join(' '))}`);
-  else if (v?.kind === 'contexts') parts.push('-x', `-a ${fishQuote(`(${fn}_run config get-contexts -o names)`)}`);
+  else if (v?.kind === 'contexts') parts.push('-x', `-a ${fishQuote(`(${fn}_names config get-contexts -o names)`)}`);
   else if (v?.kind === 'files') parts.push('-r', '-F');
   else if (v?.kind === 'free') parts.push('-x');
   if (o.description) parts.push(`-d ${fishQuote(o.description)}`);
@@ -312,6 +339,12 @@ function fish(spec: CompletionSpec): string {
     `    $bin (${fn}_conn) $argv 2>/dev/null`,
     'end',
     '',
+    '# Names are data: each line is one candidate, taken literally (fish escapes it when it inserts it);',
+    '# lines with a backslash are names holding control characters (shown escaped) and are not offered.',
+    `function ${fn}_names`,
+    `    ${fn}_run $argv | string match -v -e -- '\\\\'`,
+    'end',
+    '',
     `complete -c ${p} -f`,
   ];
   for (const o of spec.options) lines.push(fishOption(p, o, undefined, fn));
@@ -322,7 +355,7 @@ function fish(spec: CompletionSpec): string {
     for (const o of c.options) if (!o.names.every((n) => globalNames.has(n))) lines.push(fishOption(p, o, cond, fn));
     for (const s of c.subcommands) lines.push(`complete -c ${p} -n ${fishQuote(cond)} -a ${s.name} -d ${fishQuote(s.description)}`);
     const o = c.operand;
-    const args = o.kind === 'services' ? `(${fn}_run list -o names --timeout 1s)` : o.kind === 'contexts' ? `(${fn}_run config get-contexts -o names)` : o.kind === 'words' ? o.words.join(' ') : undefined;
+    const args = o.kind === 'services' ? `(${fn}_names list -o names --timeout 1s)` : o.kind === 'contexts' ? `(${fn}_names config get-contexts -o names)` : o.kind === 'words' ? o.words.join(' ') : undefined;
     if (args !== undefined && c.subcommands.length === 0) lines.push(`complete -c ${p} -n ${fishQuote(cond)} -a ${fishQuote(args)}`);
     for (const s of c.subcommands) emit(s, [s.name, ...s.aliases].join(' '), []);
   };

@@ -4,6 +4,7 @@ import { compareRecords, groupServices } from '../registry/codec.js';
 import type { Endpoint, Metadata, NodeRecord } from '../registry/model.js';
 import type { RegistryEvent, WatchAction } from '../registry/watch.js';
 import { serviceJson } from './json.js';
+import { safeJson, safeText } from './sanitize.js';
 import { type Style, renderTable } from './table.js';
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -78,23 +79,24 @@ function paintAction(action: WatchAction, style: Style): string {
 export function renderEventLine(event: RegistryEvent, style: Style): string {
   const { record } = event;
   const node = record.service.nodes[0];
+  const t = (text: string): string => safeText(text, style);
   const fields = [
     style.paint.dim(formatClock(event.time)),
     style.tty ? paintAction(event.action, style) : event.action,
-    style.paint.cyan(record.service.name),
-    record.service.version || '-',
-    node?.id ?? '-',
-    node?.address || '-',
+    style.paint.cyan(t(record.service.name)),
+    t(record.service.version) || '-',
+    t(node?.id ?? '-'),
+    t(node?.address || '-'),
   ];
   const notes: string[] = [];
-  if (record.domain !== undefined) notes.push(`domain=${record.domain}`);
-  if (event.action === 'update' && event.previous) notes.push(describeUpdate(event.previous, record).join(', '));
+  if (record.domain !== undefined) notes.push(`domain=${t(record.domain)}`);
+  if (event.action === 'update' && event.previous) notes.push(t(describeUpdate(event.previous, record).join(', ')));
   if (event.action === 'delete') {
     const reason = event.reason ?? 'reason unknown';
     notes.push(event.reason === 'expired' ? style.paint.red(reason) : reason);
   }
   if (event.resync) notes.push(style.paint.magenta('(resync)'));
-  if (style.wide) notes.push(`key=${record.key}`, `revision=${event.revision}`);
+  if (style.wide) notes.push(`key=${t(record.key)}`, `revision=${event.revision}`);
   if (!style.tty) return `${[...fields, ...notes].join('\t')}\n`;
   return `${[...fields, ...notes].join('  ')}\n`;
 }
@@ -116,7 +118,7 @@ export function eventJson(event: RegistryEvent): Record<string, unknown> {
 
 /** One compact JSON line, whatever the output is attached to. */
 export function renderEventJson(event: RegistryEvent): string {
-  return `${JSON.stringify(eventJson(event))}\n`;
+  return `${safeJson(JSON.stringify(eventJson(event)))}\n`;
 }
 
 /** A row of the live table, and how it changed lately (for colour). */
@@ -150,18 +152,21 @@ export function renderLiveScreen(screen: LiveScreen, style: Style, height: numbe
     if (mark === 'delete') return cells.map((c) => style.paint.red.strikethrough(c));
     return cells;
   };
+  const t = (text: string): string => safeText(text, style);
   const tableRows = rows.map(({ record, mark }) => {
     const node = record.service.nodes[0];
     return paintRow(mark, [
-      record.service.name,
-      record.service.version || '-',
-      ...(showDomain ? [record.domain ?? '-'] : []),
-      node?.id ?? '-',
-      node?.address || '-',
+      t(record.service.name),
+      t(record.service.version) || '-',
+      ...(showDomain ? [t(record.domain ?? '-')] : []),
+      t(node?.id ?? '-'),
+      t(node?.address || '-'),
       record.lease === undefined ? 'none' : leaseText(record.lease),
     ]);
   });
-  const header = [style.paint.bold(screen.title), screen.status];
+  // The title names what is watched (the command line's patterns); the status is painted by the caller,
+  // from text it sanitised first.
+  const header = [style.paint.bold(t(screen.title)), screen.status];
   const recent = screen.recent.length > 0 ? ['', style.paint.bold('Recent changes'), ...screen.recent] : [];
   const table = rows.length > 0 ? renderTable(head, tableRows, { ...style, tty: true }).replace(/\n$/, '').split('\n') : [style.paint.dim('(no nodes)')];
   // Keep the title and the recent changes; the table gives way on a short terminal.

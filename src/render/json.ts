@@ -1,6 +1,7 @@
 // Pure JSON renderers: the stable contract, shaped like go-micro's registry types so Go programs can
 // decode it (design.md, Output). Extra fields: node `key`, `lease`, `ttl`, `expiration` (v2), `layout`; service `domain`.
 import type { NodeView, ServiceView } from '../registry/model.js';
+import { safeJson } from './sanitize.js';
 
 export interface JsonNode {
   id: string;
@@ -34,9 +35,12 @@ export function serviceJson(s: ServiceView): Record<string, unknown> {
   return out;
 }
 
-/** Pretty on a terminal, compact when piped; never coloured. */
+/**
+ * Pretty on a terminal, compact when piped; never coloured. JSON escapes C0 controls itself; the
+ * characters it leaves raw that a terminal may act on (C1, bidi) are written as \u escapes (same value).
+ */
 export function renderJson(value: unknown, pretty: boolean): string {
-  return `${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`;
+  return `${safeJson(JSON.stringify(value, null, pretty ? 2 : undefined))}\n`;
 }
 
 export function renderServicesJson(services: readonly ServiceView[], pretty: boolean): string {

@@ -3,6 +3,7 @@
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Metadata, NodeView, ServiceView, Value } from '../registry/model.js';
+import { safeText, sanitize } from './sanitize.js';
 
 /** How to draw: on a terminal or piped, with which colours, how wide. */
 export interface Style {
@@ -20,9 +21,9 @@ const visibleLength = (s: string): number => [...s.replace(ansi, '')].length;
 /** Tab-separated cells must not hold tabs or newlines of their own. */
 const tsvCell = (s: string): string => s.replace(/[\t\r\n]+/g, ' ');
 
-/** Cuts a plain (uncoloured) cell to `width` characters, marking the cut with an ellipsis. */
+/** Cuts a cell to `width` characters, marking the cut with an ellipsis (its colours, if any, dropped). */
 function truncate(cell: string, width: number): string {
-  const chars = [...cell];
+  const chars = [...cell.replace(ansi, '')];
   return chars.length <= width ? cell : `${chars.slice(0, Math.max(1, width - 1)).join('')}…`;
 }
 
@@ -114,12 +115,13 @@ export function renderServiceList(services: readonly ServiceView[], style: Style
   head.push('NODES', 'ENDPOINTS');
   if (cols.layout || style.wide) head.push('LAYOUT');
   if (style.wide) head.push('ADDRESSES', 'METADATA');
+  const t = (text: string): string => safeText(text, style);
   const rows = services.map((s) => {
-    const row = [style.paint.cyan(s.name), s.version || '-'];
-    if (cols.domain || style.wide) row.push(s.domain ?? '-');
+    const row = [style.paint.cyan(t(s.name)), t(s.version) || '-'];
+    if (cols.domain || style.wide) row.push(t(s.domain ?? '-'));
     row.push(String(s.nodes.length), String(s.endpoints?.length ?? 0));
     if (cols.layout || style.wide) row.push(s.layout);
-    if (style.wide) row.push(s.nodes.map((n) => n.address).join(','), formatMetadata(s.metadata) || '-');
+    if (style.wide) row.push(t(s.nodes.map((n) => n.address).join(',')), t(formatMetadata(s.metadata)) || '-');
     return row;
   });
   return renderTable(head, rows, style, [head.length - 1]);
@@ -135,21 +137,22 @@ export function formatTtl(node: NodeView, paint: ChalkInstance): string {
 
 /** `get`: per name+version a title, its nodes and its endpoints. */
 export function renderServiceDetail(services: readonly ServiceView[], style: Style): string {
+  const t = (text: string): string => safeText(text, style);
   const blocks = services.map((s) => {
-    const title = [`${style.paint.bold.cyan(s.name)} ${style.paint.bold(s.version || '-')}`];
-    if (s.domain !== undefined) title.push(`domain=${s.domain}`);
+    const title = [`${style.paint.bold.cyan(t(s.name))} ${style.paint.bold(t(s.version) || '-')}`];
+    if (s.domain !== undefined) title.push(`domain=${t(s.domain)}`);
     title.push(`layout=${s.layout}`);
-    const meta = formatMetadata(s.metadata);
+    const meta = t(formatMetadata(s.metadata));
     if (meta !== '') title.push(`metadata: ${meta}`);
     const nodeHead = ['NODE', 'ADDRESS', 'TTL', 'METADATA'];
     if (style.wide) nodeHead.push('LEASE', 'KEY');
     const nodeRows = s.nodes.map((n) => {
-      const row = [n.id, n.address, formatTtl(n, style.paint), formatMetadata(n.metadata) || '-'];
-      if (style.wide) row.push(n.lease ?? '-', n.key);
+      const row = [t(n.id), t(n.address), formatTtl(n, style.paint), t(formatMetadata(n.metadata)) || '-'];
+      if (style.wide) row.push(n.lease ?? '-', t(n.key));
       return row;
     });
     const endpoints = s.endpoints ?? [];
-    const endpointRows = endpoints.map((e) => [e.name, formatValue(e.request), formatValue(e.response), formatMetadata(e.metadata) || '-']);
+    const endpointRows = endpoints.map((e) => [t(e.name), t(formatValue(e.request)), t(formatValue(e.response)), t(formatMetadata(e.metadata)) || '-']);
     let out = `${title.join('  ')}\n${renderTable(nodeHead, nodeRows, style, [3])}`;
     out += endpointRows.length > 0 ? `\n${renderTable(['ENDPOINT', 'REQUEST', 'RESPONSE', 'METADATA'], endpointRows, style, [1, 2, 3])}` : '\n(no endpoints)\n';
     return out;
@@ -157,8 +160,11 @@ export function renderServiceDetail(services: readonly ServiceView[], style: Sty
   return blocks.join('\n');
 }
 
-/** `list -o names`: one service name a line, each once. */
-export function renderNames(services: readonly ServiceView[]): string {
-  const names = [...new Set(services.map((s) => s.name))];
+/**
+ * `list -o names`: one service name a line, each once; a name holding a newline stays one line, escaped
+ * (the escapes dim when `style` paints, on a terminal).
+ */
+export function renderNames(services: readonly ServiceView[], style?: Pick<Style, 'paint'>): string {
+  const names = [...new Set(services.map((s) => sanitize(s.name, style?.paint.dim)))];
   return names.length === 0 ? '' : `${names.join('\n')}\n`;
 }
