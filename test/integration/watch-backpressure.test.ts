@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const stallMs = 20_000;
 const keys = 100;
-const writers = 4;
+const writers = 2;
 /** What the watch may hold while its reader is stalled (docs/reliability.md states ≤ 150 MB). */
 const rssLimitMb = 150;
 /**
