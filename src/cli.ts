@@ -5,6 +5,7 @@ import type { GlobalOptions } from './context.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { type IO, colourEnabled, processIO } from './io.js';
 import { outputFailed } from './signals.js';
+import { commandOutputs } from './outputs.js';
 import { safeJson, sanitize } from './render/sanitize.js';
 
 export const version = '0.1.0';
@@ -25,7 +26,7 @@ function globalOptions(): Option[] {
     new Option('--prefix <prefix>', "override the layout's key prefix"),
     new Option('--domain <domain>', 'micro v3 domain for --layout domain ("*" = all; default micro)'),
     new Option('--context <name>', 'use this context of the config file (env MICRO_REG_CONTEXT; see micro-reg config)'),
-    new Option('-o, --output <format>', 'output: table, wide, json, names (default table)'),
+    new Option('-o, --output <format>', 'output: table, wide, json, names (default table; each command says which it takes)'),
     new Option('--strict', 'exit 6 on a malformed record instead of skipping it'),
     new Option('--no-color', 'no colour (also NO_COLOR)'),
     new Option('--debug', 'print stack traces of errors'),
@@ -46,10 +47,33 @@ function withGlobalOptions(cmd: Command, io: IO): void {
   for (const sub of cmd.commands) withGlobalOptions(sub, io);
 }
 
+/** Says under a command's help which `-o` values it takes (outputs.ts), for it and its subcommands. */
+function withOutputHelp(cmd: Command, path: string): void {
+  const formats = commandOutputs[path];
+  if (formats !== undefined) cmd.addHelpText('after', `Output (-o): ${formats.join(', ')}${formats.includes('names') ? ' (or name)' : ''}.`);
+  for (const sub of cmd.commands) withOutputHelp(sub, `${path} ${sub.name()}`);
+}
+
+/**
+ * The root help with the commands first: they are what a newcomer looks for, before twenty options.
+ * commander's sections are blank-line separated; "Commands:" moves before "Options:".
+ */
+function commandsFirst(help: string): string {
+  const sections = help.split(/\n\n(?=[A-Z][A-Za-z ]*:\n)/);
+  const options = sections.findIndex((x) => x.startsWith('Options:'));
+  const commands = sections.findIndex((x) => x.startsWith('Commands:'));
+  if (options < 0 || commands < 0 || commands < options) return help;
+  const [cmds] = sections.splice(commands, 1);
+  sections.splice(options, 0, cmds!.replace(/\n+$/, ''));
+  return `${sections.join('\n\n').replace(/\n*$/, '')}\n`;
+}
+
 interface CommandSpec {
   name: string;
   aliases?: string[];
   summary: string;
+  /** Left out of the help (the completion scripts' own interface). */
+  hidden?: boolean;
   load(): Promise<(run: Runner) => Command>;
 }
 
@@ -68,6 +92,8 @@ const commandSpecs: readonly CommandSpec[] = [
   { name: 'check', summary: 'probe every node over TCP; --prune removes the unreachable ones', load: async () => (await import('./commands/check.js')).checkCommand },
   { name: 'config', summary: 'manage named contexts (endpoints, credentials, TLS, layout)', load: async () => (await import('./commands/config.js')).configCommand },
   { name: 'completion', summary: 'print a bash, zsh or fish completion script', load: async () => (await import('./commands/completion.js')).completionCommand },
+  { name: '__complete', summary: 'print versions or node ids of a service for the completion scripts', hidden: true, load: async () => (await import('./commands/complete-values.js')).completeValuesCommand },
+  { name: 'version', summary: 'print the micro-reg version (-o json: with the Node and etcd3 versions)', load: async () => (await import('./commands/version.js')).versionCommand(version) },
 ];
 
 /** The command the arguments name: the first word that is neither an option nor an option's value. */
@@ -98,6 +124,8 @@ async function buildProgram(io: IO, run: Runner, argv: readonly string[], helpWi
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => (helpWithoutCommand.text += s), outputError: () => undefined })
     .exitOverride();
   for (const o of globalOptions()) program.addOption(o);
+  const defaultFormat = program.createHelp().formatHelp.bind(program.createHelp());
+  program.configureHelp({ formatHelp: (cmd, helper) => (cmd === program ? commandsFirst(defaultFormat(cmd, helper)) : defaultFormat(cmd, helper)) });
   const invoked = invokedCommand(argv);
   const loadAll = invoked === 'help' || invoked === 'completion';
   for (const spec of commandSpecs) {
@@ -106,8 +134,11 @@ async function buildProgram(io: IO, run: Runner, argv: readonly string[], helpWi
     // A stub never runs; should commander still reach one, it must not call process.exit.
     const cmd = wanted ? (await spec.load())(run) : new Command(spec.name).exitOverride();
     cmd.description(spec.summary).aliases(spec.aliases ?? []);
-    if (wanted) withGlobalOptions(cmd, io);
-    program.addCommand(cmd);
+    if (wanted) {
+      withOutputHelp(cmd, spec.name);
+      withGlobalOptions(cmd, io);
+    }
+    program.addCommand(cmd, { hidden: spec.hidden ?? false });
   }
   program.addHelpText(
     'after',
@@ -152,6 +183,30 @@ function wantsJson(argv: readonly string[]): boolean {
   return false;
 }
 
+/** `micro-reg get` when a command was named (its help is what helps), else `micro-reg`. */
+function helpCommand(argv: readonly string[]): string {
+  const named = invokedCommand(argv);
+  const spec = commandSpecs.find((c) => c.name === named || (c.aliases ?? []).includes(named ?? ''));
+  return spec ? `micro-reg ${spec.name}` : 'micro-reg';
+}
+
+/**
+ * An unknown option after a command: commander suggests only among the command's visible options, and
+ * the global ones are hidden there. Ask the program, which shows them, for its "Did you mean".
+ */
+function withRootSuggestion(err: CommanderError, program: Command | undefined): CommanderError {
+  if (err.code !== 'commander.unknownOption' || /Did you mean/.test(err.message) || program === undefined) return err;
+  const flag = /'([^']+)'/.exec(err.message)?.[1];
+  const root = program as unknown as { unknownOption?: (flag: string) => never };
+  if (flag === undefined || typeof root.unknownOption !== 'function') return err;
+  try {
+    root.unknownOption.call(program, flag);
+  } catch (rootErr) {
+    if (rootErr instanceof CommanderError && /Did you mean/.test(rootErr.message)) return rootErr;
+  }
+  return err;
+}
+
 function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): number {
   let exitCode: number = ExitCode.internal;
   let message: string;
@@ -166,7 +221,7 @@ function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): 
     exitCode = ExitCode.usage;
     message = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
     code = 'usage';
-    hint = 'see micro-reg --help';
+    hint = `see ${helpCommand(argv)} --help`;
   } else {
     message = err instanceof Error ? err.message : String(err);
     hint = debug ? undefined : 'this is a bug in micro-reg; run again with --debug for the stack trace';
@@ -180,7 +235,10 @@ function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): 
     io.stderr.write(`${paint ? '\x1b[31merror:\x1b[39m' : 'error:'} ${safe(message)}\n`);
     if (hint) io.stderr.write(`hint: ${safe(hint)}\n`);
   }
-  if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack.split('\n').map((line) => sanitize(line)).join('\n')}\n`);
+  const safeLines = (text: string): string => text.split('\n').map((line) => sanitize(line)).join('\n');
+  if (debug && err instanceof Error && err.stack) io.stderr.write(`${safeLines(err.stack)}\n`);
+  // A mapped error keeps the transport's own words (gRPC's timing breakdown, status codes): --debug shows them.
+  if (debug && err instanceof Error && err.cause !== undefined) io.stderr.write(`cause: ${safeLines(err.cause instanceof Error ? (err.cause.stack ?? err.cause.message) : String(err.cause))}\n`);
   return exitCode;
 }
 
@@ -223,7 +281,10 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
       const { CommandContext } = await import('./context.js');
       const ctx = new CommandContext(io, mergedOptions(cmd));
       try {
-        await ctx.readSecrets();
+        // Commands that never log in to etcd (they may take a --user of their own) are not asked for a password.
+        let top = cmd;
+        while (top.parent && top.parent.parent) top = top.parent;
+        await ctx.readSecrets(!['config', 'completion', 'version'].includes(top.name()));
         await body(ctx, ...(args.slice(0, -1) as never));
       } finally {
         ctx.close();
@@ -255,6 +316,6 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
       const consumed = program && commandTakenAsValue(program, argv);
       if (consumed) return report(new UsageError(`${err.message.replace(/^error: /, '').replace(/\.?\s*$/, '')}: ${consumed.what}`, consumed.hint), io, argv, debug);
     }
-    return report(err, io, argv, debug);
+    return report(err instanceof CommanderError ? withRootSuggestion(err, program) : err, io, argv, debug);
   }
 }

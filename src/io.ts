@@ -19,6 +19,8 @@ export interface IO {
   columns(): number;
   /** Terminal height of stdout, for full-screen output (24 when unknown). */
   rows?(): number;
+  /** Calls `listener` when the terminal of stdout is resized (SIGWINCH); returns the function that stops it. */
+  onResize?(listener: () => void): () => void;
   env: Env;
   /** The first error writing stdout other than EPIPE (ENOSPC, EIO), once one happened. */
   stdoutFailure?(): NodeJS.ErrnoException | undefined;
@@ -53,6 +55,10 @@ export function processIO(): IO {
     stdinIsTTY: process.stdin.isTTY === true,
     columns: () => process.stdout.columns || Number(process.env.COLUMNS) || 80,
     rows: () => process.stdout.rows || Number(process.env.LINES) || 24,
+    onResize: (listener) => {
+      process.stdout.on('resize', listener);
+      return () => process.stdout.off('resize', listener);
+    },
     env: process.env,
     stdoutFailure: () => failure,
     flushStdout: () => new Promise<void>((resolve) => process.stdout.write('', () => resolve())),

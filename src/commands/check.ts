@@ -70,7 +70,7 @@ export function checkCommand(run: Runner): Command {
     .option('-y, --yes', 'with --prune: do not ask')
     .action(
       run(async (ctx, service: string | undefined, opts: CheckOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'check');
+        ctx.requireOutput('check');
         const concurrency = parseWholeNumber(opts.concurrency, '--concurrency', 1, maxConcurrency);
         const timeoutMs = parseDuration(opts.connectTimeout, '--connect-timeout');
         if (timeoutMs <= 0) throw new UsageError('invalid --connect-timeout: it must be more than 0');

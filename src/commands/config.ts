@@ -71,7 +71,7 @@ export function configCommand(run: Runner): Command {
     .description('list the contexts; * marks the current one (passwords are masked)')
     .action(
       run(async (ctx) => {
-        ctx.requireOutput(['table', 'wide', 'json', 'names'], 'config get-contexts');
+        ctx.requireOutput('config get-contexts');
         const { path, file } = load(ctx);
         const views = contextViews(file);
         if (ctx.json) ctx.io.stdout.write(renderJson(views, ctx.io.stdoutIsTTY));

@@ -10,6 +10,7 @@ import { keySegment } from '../registry/keys.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import { type RemovalOutcome, recordStore } from '../registry/store.js';
+import { compareVersions } from '../registry/versions.js';
 import { nodeChoiceLabel, renderNodeRecords, renderRemovalJson } from '../render/registration.js';
 import { sanitize } from '../render/sanitize.js';
 import type { Style } from '../render/table.js';
@@ -38,7 +39,7 @@ export function selectNodes(service: string, records: readonly NodeRecord[], opt
   if (opts.version !== undefined) {
     picked = picked.filter((r) => r.service.version === opts.version);
     if (picked.length === 0) {
-      const versions = [...new Set(records.map((r) => r.service.version))].sort();
+      const versions = [...new Set(records.map((r) => r.service.version))].sort(compareVersions);
       throw new NotFoundError(`service ${service} has no version ${opts.version}`, `its versions: ${versions.join(', ')}`);
     }
   }
@@ -109,7 +110,7 @@ export function deregisterCommand(run: Runner): Command {
     .option('--dry-run', 'list what would be removed and delete nothing')
     .action(
       run(async (ctx, service: string, opts: DeregisterOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'deregister');
+        ctx.requireOutput('deregister');
         keySegment(service, 'service name');
         if (opts.all && opts.node) throw new UsageError('--all and --node exclude each other');
         const chosen = opts.all || opts.node !== undefined || opts.version !== undefined;

@@ -4,6 +4,7 @@ import { NotFoundError, UnavailableError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { groupServices } from '../registry/codec.js';
 import { keySegment } from '../registry/keys.js';
+import { compareVersions } from '../registry/versions.js';
 import { renderServicesJson } from '../render/json.js';
 import { renderServiceDetail } from '../render/table.js';
 import { type Runner, withExamples } from './command.js';
@@ -18,7 +19,7 @@ export function getCommand(run: Runner): Command {
     .option('--version <version>', 'only this version')
     .action(
       run(async (ctx, service: string, opts: GetOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'get');
+        ctx.requireOutput('get');
         keySegment(service, 'service name');
         const registry = await ctx.registry();
         const stop = startSpinner(ctx.io, `reading ${service}…`);
@@ -26,7 +27,7 @@ export function getCommand(run: Runner): Command {
           const result = await registry.readService(service, { forGrouping: true });
           const records = result.records.filter((r) => opts.version === undefined || r.service.version === opts.version);
           if (records.length === 0) {
-            const versions = [...new Set(result.records.map((r) => r.service.version))].sort();
+            const versions = [...new Set(result.records.map((r) => r.service.version))].sort(compareVersions);
             throw new NotFoundError(`service ${service} has no version ${opts.version}`, `its versions: ${versions.join(', ')}`);
           }
           ctx.reportMalformed(result.malformed);

@@ -7,7 +7,7 @@ import { parseWholeNumber } from '../config.js';
 import { readToEnd } from '../io.js';
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { QuotaExceededError, UnavailableError, UsageError } from '../errors.js';
+import { QuotaExceededError, UnavailableError, UsageError, fileError } from '../errors.js';
 import { onTerminate, outputFailed } from '../signals.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
 import { leaseHex } from '../registry/codec.js';
@@ -17,6 +17,7 @@ import type { Service } from '../registry/model.js';
 import { addressProblem, defaultNodeId, defaultTtl, defaultVersion, encodeRecords, nameProblem, parseMeta, serviceFromFile, serviceFromInput } from '../registry/records.js';
 import { type RemovalReport, type Written, recordStore } from '../registry/store.js';
 import { renderDryRun, renderRegistered, renderRegistrationJson } from '../render/registration.js';
+import { formatDuration } from '../render/table.js';
 import { type Runner, collect, withExamples } from './command.js';
 
 interface RegisterOptions {
@@ -46,7 +47,7 @@ async function readServiceFile(path: string, stdin: CommandContext['io']['stdin'
   try {
     text = path === '-' ? await readToEnd(stdin, maxServiceFileBytes) : readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read --file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw fileError(path, e);
   }
   if (text === undefined) throw new UsageError(`--file ${path}: more than ${maxServiceFileBytes / 1024 / 1024} MiB; expected one go-micro Service`);
   return text;
@@ -74,6 +75,23 @@ async function askMissing(ctx: CommandContext, opts: RegisterOptions): Promise<R
     out.meta = splitList(meta);
   }
   if (opts.endpoint === undefined) out.endpoint = splitList(await ask.text('Endpoints (names such as Say.Hello, comma-separated; empty for none)'));
+  // A record on a lease dies with it: say how long it lives, and whether something keeps it alive.
+  if (opts.ttl === undefined) {
+    out.ttl = await ask.text('TTL in seconds (0: never expires)', {
+      default: String(defaultTtl),
+      validate: (v) => {
+        try {
+          parseTtl(v);
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      },
+    });
+  }
+  if (opts.keepalive === undefined && !opts.dryRun && parseTtl(out.ttl) > 0) {
+    out.keepalive = await ask.confirm('Keep the node registered (stay in the foreground renewing the lease; Ctrl-C deregisters)?', false);
+  }
   return out;
 }
 
@@ -97,8 +115,8 @@ export function registerCommand(run: Runner): Command {
     .option('--dry-run', 'print the key and value and write nothing')
     .action(
       run(async (ctx, opts: RegisterOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'register');
-        const ttl = parseTtl(opts.ttl);
+        ctx.requireOutput('register');
+        let ttl = parseTtl(opts.ttl);
         if (opts.keepalive && ttl === 0) throw new UsageError('--keepalive needs a lease: give --ttl more than 0');
         if (opts.keepalive && opts.dryRun) throw new UsageError('--keepalive and --dry-run exclude each other');
         const config = ctx.config;
@@ -120,6 +138,8 @@ export function registerCommand(run: Runner): Command {
               throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(' and ')}`, 'register needs --name and --address (or --file); run it on a terminal for a form');
             }
             input = await askMissing(ctx, opts);
+            ttl = parseTtl(input.ttl);
+            opts = { ...opts, keepalive: input.keepalive };
           }
           service = serviceFromInput(
             {
@@ -170,7 +190,13 @@ export function registerCommand(run: Runner): Command {
           // Said once the record is there: a refused write leaves nothing that never expires.
           if (ttl === 0) ctx.warn(`--ttl 0: the record has no ${space.layout === 'v2' ? 'TTL' : 'lease'} and never expires; remove it with micro-reg deregister`);
           show(written);
-          if (!opts.keepalive) return;
+          if (!opts.keepalive) {
+            // A one-shot registration quietly dies with its lease: say so to the person at the terminal.
+            if (ttl > 0 && ctx.io.stderrIsTTY && !ctx.json) {
+              ctx.info(`note: the record expires in ${formatDuration(ttl)} unless renewed: run with --keepalive to keep it registered (--ttl 0: never expires)`);
+            }
+            return;
+          }
 
           // v2 keys have no lease: their own TTL is what is kept alive.
           const every = `every ${Math.max(0.2, ttl / 3).toFixed(1)}s; Ctrl-C or SIGTERM deregisters`;

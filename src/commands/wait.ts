@@ -37,7 +37,7 @@ export function waitCommand(run: Runner): Command {
     .addHelpText('after', '\nHere --timeout is how long to wait in all (default 60s); each etcd request still has a 5s deadline at most.')
     .action(
       run(async (ctx, service: string, opts: WaitOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'wait');
+        ctx.requireOutput('wait');
         keySegment(service, 'service name');
         if (opts.gone && opts.nodes !== undefined) throw new UsageError('--gone and --nodes do not go together');
         const want = opts.nodes === undefined ? 1 : parseCount(opts.nodes, '--nodes');

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type * as Etcd3Module from 'etcd3';
 import type { ConnectionConfig } from '../config.js';
-import { AuthError, CliError, QuotaExceededError, UnavailableError, UsageError } from '../errors.js';
+import { AuthError, CliError, QuotaExceededError, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
 import { decodeBytes, encodeBytes } from './bytes.js';
 import type { RawKeyValue } from './codec.js';
 import { failover, hedgeDelay, memberOrder, writeAttemptDeadline } from './failover.js';
@@ -62,7 +62,7 @@ function readFile(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${flag} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw fileError(path, e, flag);
   }
 }
 
@@ -141,8 +141,12 @@ export function mapEtcdError(err: unknown, config: ConnectionConfig): unknown {
     const tlsHint = config.tls
       ? 'check that etcd serves TLS there and that --cacert / --cert / --key are right'
       : 'check --endpoints (or MICRO_REGISTRY_ADDRESS) and that etcd is running; for TLS use https://';
-    return new UnavailableError(`cannot reach etcd at ${where}: ${firstLine(message)}`, tlsHint);
+    const worded = connectionFailure(message, { where, timeoutMs: config.timeoutMs, tls: config.tls });
+    return withCause(worded ?? new UnavailableError(`cannot reach etcd at ${where}: ${firstLine(message)}`, tlsHint), err);
   }
+  // A server that answers HTTP/2 but is not etcd (UNIMPLEMENTED "Received HTTP status code 404"): etcd is not there.
+  const notEtcd = /Received HTTP status code/.test(message) ? connectionFailure(message, { where, timeoutMs: config.timeoutMs, tls: config.tls }) : undefined;
+  if (notEtcd) return withCause(notEtcd, err);
   return err;
 }
 
@@ -165,6 +169,11 @@ function mapEtcdCondition(message: string, where: string): CliError | undefined 
     return new UsageError(`etcd at ${where} refused a transaction: too many operations in txn request`, 'etcd\'s --max-txn-ops is lower than 1; ask the operator to raise it');
   }
   return undefined;
+}
+
+/** The transport's own error stays attached (shown with --debug). */
+function withCause(mapped: CliError, cause: unknown): CliError {
+  return Object.assign(mapped, { cause });
 }
 
 /** grpc-js wraps the cause ("No connection established. Last error: Error: connect ECONNREFUSED …"); keep the cause. */
@@ -306,7 +315,7 @@ export class EtcdClient {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new UnavailableError(`etcd at ${describeEndpoints(this.config)} did not answer within ${this.config.timeoutMs} ms`, 'check that etcd is running and reachable, or raise --timeout')),
+        () => reject(connectionFailure('did not answer within', { where: describeEndpoints(this.config), timeoutMs: this.config.timeoutMs, tls: this.config.tls })!),
         Math.max(0, deadline - Date.now()) + 250,
       );
     });

@@ -4,6 +4,7 @@
 import type { Endpoint, Layout, MalformedRecord, Metadata, Node, NodeRecord, NodeView, Service, ServiceView, Value } from './model.js';
 import { decodeBytes, lossyText } from './bytes.js';
 import { type KeySpace, classifyKey, keySegment } from './keys.js';
+import { compareVersions } from './versions.js';
 
 /** Value trees deeper than this are refused: go-micro writes at most 3 (micro v3 gRPC: 6) levels. */
 export const maxValueDepth = 64;
@@ -313,7 +314,7 @@ export function compareRecords(a: NodeRecord, b: NodeRecord): number {
   const [x, y] = [a.service, b.service];
   return (
     compareText(x.name, y.name) ||
-    compareText(x.version, y.version) ||
+    compareVersions(x.version, y.version) ||
     compareText(a.domain ?? '', b.domain ?? '') ||
     compareText(x.nodes[0]?.id ?? '', y.nodes[0]?.id ?? '') ||
     compareText(a.key, b.key)
@@ -328,7 +329,7 @@ export function groupKey(record: NodeRecord): string {
 /**
  * go-micro's grouping: one service per name+version (and per domain and layout, which are separate
  * registries); the first record of a group, in key order, supplies metadata and endpoints; every
- * record adds its node. Sorted by name then version, nodes by id. `ttls` (by lease id) fills node TTLs;
+ * record adds its node. Sorted by name then version (version order: versions.ts), nodes by id. `ttls` (by lease id) fills node TTLs;
  * v2 keys carry their own TTL, read with the key.
  */
 export function groupServices(records: readonly NodeRecord[], ttls?: ReadonlyMap<string, number>): ServiceView[] {
@@ -359,7 +360,7 @@ export function groupServices(records: readonly NodeRecord[], ttls?: ReadonlyMap
   return out.sort(
     (a, b) =>
       compareText(a.name, b.name) ||
-      compareText(a.version, b.version) ||
+      compareVersions(a.version, b.version) ||
       compareText(a.domain ?? '', b.domain ?? '') ||
       compareText(a.layout, b.layout),
   );

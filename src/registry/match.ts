@@ -163,18 +163,22 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** Up to three names close to what was asked for (a typo, or a part of the name). */
+/**
+ * Up to three names close to what was asked for (a typo, or a part of the name). Close means within a
+ * third of the candidate's last dotted part: `greter` finds go.micro.srv.greeter, not …orders or …user,
+ * which share only the `go.micro.srv.` that every name has.
+ */
 export function closeMatches(wanted: string, names: readonly string[]): string[] {
   const w = wanted.toLowerCase();
+  const lastPart = (s: string): string => s.slice(s.lastIndexOf('.') + 1);
   return names
     .map((name) => {
       const n = name.toLowerCase();
-      // "greter" should find "go.micro.srv.greeter": compare with the last dotted part too.
-      const last = n.slice(n.lastIndexOf('.') + 1);
-      const d = n.includes(w) || w.includes(n) ? 0 : Math.min(distance(w, n), distance(w, last));
-      return { name, d };
+      // "greter" should find "go.micro.srv.greeter": a name without dots is compared with the last dotted part too.
+      const d = w.length >= 3 && n.includes(w) ? 0 : w.includes('.') ? distance(w, n) : Math.min(distance(w, n), distance(w, lastPart(n)));
+      return { name, d, allowed: Math.max(1, Math.floor(lastPart(n).length / 3)) };
     })
-    .filter((x) => x.d <= Math.max(2, Math.floor(w.length / 4)))
+    .filter((x) => x.d <= x.allowed)
     .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
     .slice(0, 3)
     .map((x) => x.name);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { ConnectionConfig } from '../config.js';
-import { AuthError, CliError, ExitCode, UnavailableError, UsageError } from '../errors.js';
+import { AuthError, CliError, ExitCode, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
 import { encodeBytes, hasRawBytes } from './bytes.js';
 import type { RawKeyValue } from './codec.js';
 import { failover, hedgeDelay, memberOrder } from './failover.js';
@@ -252,7 +252,7 @@ function readFile(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${flag} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw fileError(path, e, flag);
   }
 }
 
@@ -386,7 +386,8 @@ export class V2Client {
     const hint = this.config.tls
       ? 'check that etcd serves TLS there and that --cacert / --cert / --key are right'
       : 'check --endpoints (or MICRO_REGISTRY_ADDRESS) and that etcd is running; for TLS use https://';
-    return new UnavailableError(`cannot reach etcd at ${endpoint}: ${code && !e.message.includes(code) ? `${code} ` : ''}${e.message}`, hint);
+    const worded = connectionFailure(`${code ?? ''} ${e.message}`, { where: endpoint, timeoutMs: this.config.timeoutMs, tls: this.config.tls });
+    return Object.assign(worded ?? new UnavailableError(`cannot reach etcd at ${endpoint}: ${code && !e.message.includes(code) ? `${code} ` : ''}${e.message}`, hint), { cause: e });
   }
 
   /** Turns an answer the operation has no use for into the error it means. */

@@ -4,7 +4,7 @@ import type { NodeRecord } from '../registry/model.js';
 import type { EncodedRecord, RemovalOutcome, Written } from '../registry/store.js';
 import { renderJson } from './json.js';
 import { safeJson, safeText, sanitize } from './sanitize.js';
-import { type Style, renderTable } from './table.js';
+import { type Style, formatDuration, renderTable } from './table.js';
 
 /** `register -o json`: one `{"key","lease","ttl","service"}` per record; the service as stored (Go's field order). */
 export interface RegistrationJson {
@@ -33,7 +33,7 @@ export function renderRegistered(written: Written, style: Style): string {
   const rows = written.records.map((r) => {
     const s = r.service;
     const node = s.nodes[0]!;
-    const row = [style.paint.cyan(t(s.name)), t(s.version), t(node.id), t(node.address), written.ttl > 0 ? `${written.ttl}s` : style.paint.yellow('never expires'), written.lease === undefined ? '-' : leaseHex(written.lease)];
+    const row = [style.paint.cyan(t(s.name)), t(s.version), t(node.id), t(node.address), written.ttl > 0 ? formatDuration(written.ttl) : style.paint.yellow('never expires'), written.lease === undefined ? '-' : leaseHex(written.lease)];
     if (style.wide) row.push(t(r.key));
     return row;
   });

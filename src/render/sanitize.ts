@@ -48,6 +48,18 @@ export function safeText(text: string, style: { paint: { dim: (text: string) => 
   return sanitize(text, style.paint.dim);
 }
 
+/** The escapes `sanitize` writes, as they read in its output (which may since have been cut). */
+const shownEscape = /\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[nrt])/g;
+
+/**
+ * Paints the escapes in text `sanitize` already made safe (e.g. dim, on a terminal), for renderers that
+ * measure and cut plain text first and colour it last. A backslash sequence in the data itself is
+ * painted too: only its colour differs, never what is written.
+ */
+export function markEscapes(shown: string, mark: (escaped: string) => string): string {
+  return shown.includes('\\') ? shown.replace(shownEscape, mark) : shown;
+}
+
 /** True when `text` holds something `sanitize` would escape. */
 export function isUnsafe(text: string): boolean {
   unsafe.lastIndex = 0;

@@ -69,7 +69,7 @@ export const commandsUnderTest: CommandUnderTest[] = [
       [['register', '--name', 'a', '--address', '127.0.0.1:1', '--keepalive', '--dry-run'], /--keepalive and --dry-run exclude each other/],
       [['register', '--name', 'a', '--address', '127.0.0.1:1', '--meta', 'novalue'], /invalid --meta "novalue"/],
       [['register', '--name', 'a', '--address', '127.0.0.1:1', '--meta', '=v'], /invalid --meta "=v"/],
-      [['register', '--file', '/nonexistent/svc.json'], /cannot read --file \/nonexistent\/svc\.json/],
+      [['register', '--file', '/nonexistent/svc.json'], /no such file: \/nonexistent\/svc\.json/],
       [['register', '--file', '/nonexistent/svc.json', '--name', 'a'], /--file describes the whole service: drop --name/],
       [['register', '--name', 'a', '--address', '127.0.0.1:1', 'extra'], /too many arguments/],
       [['register', '--name', 'a', '--address', '127.0.0.1:1', '-o', 'names'], /register does not support -o names/],
@@ -230,7 +230,7 @@ export const badGlobalOptions: [string[], RegExp][] = [
   [['--user', 'root', '--password', 'x', '--password-stdin'], /--password and --password-stdin cannot be used together/],
   [['--password-stdin'], /--password-stdin needs --user/],
   [['--cert', 'c.pem'], /--cert and --key go together/],
-  [['--cacert', '/nonexistent/ca.pem', '--endpoints', 'https://127.0.0.1:1'], /cannot read --cacert file/],
+  [['--cacert', '/nonexistent/ca.pem', '--endpoints', 'https://127.0.0.1:1'], /no such file: \/nonexistent\/ca\.pem \(--cacert\)/],
   [['--no-color=yes'], /--no-color/],
 ];
 

@@ -34,7 +34,14 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
     const v6 = fixture('micro-v6-greeter');
     await seed(
       endpoint,
-      services.map((name, i) => ({ key: `${prefix}${name}/n${i}`, value: v6.bytes.replace('"go.micro.srv.greeter"', `"${name}"`).replace(/"id":"[^"]+"/, `"id":"n${i}"`) })),
+      [
+        ...services.map((name, i) => ({ key: `${prefix}${name}/n${i}`, value: v6.bytes.replace('"go.micro.srv.greeter"', `"${name}"`).replace(/"id":"[^"]+"/, `"id":"n${i}"`) })),
+        // More versions of the greeter, for --version and --node completion.
+        ...['1.10.0', '1.9.0', 'v2.0.0'].map((version) => ({
+          key: `${prefix}go.micro.srv.greeter/g-${version}`,
+          value: v6.bytes.replace('"latest"', `"${version}"`).replace(/"id":"[^"]+"/, `"id":"g-${version}"`),
+        })),
+      ],
     );
     expect((await runCli(['config', 'set-context', 'test-etcd', '--endpoints', endpoint, '--prefix', prefix], { env })).code).toBe(0);
     expect((await runCli(['config', 'set-context', 'other'], { env })).code).toBe(0);
@@ -82,12 +89,54 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
     expect(bashComplete('micro-reg config u')).toEqual(['use-context']);
     expect(bashComplete('micro-reg config use-context ')).toEqual(['other', 'test-etcd']);
     expect(bashComplete('micro-reg check --con')).toEqual(['--concurrency', '--connect-timeout', '--context']);
-    expect(bashComplete('micro-reg get x -o ')).toEqual(['table', 'wide', 'json', 'names']);
+    // Each command offers the -o values it takes.
+    expect(bashComplete('micro-reg get x -o ')).toEqual(['table', 'wide', 'json']);
+    expect(bashComplete('micro-reg list -o ')).toEqual(['table', 'wide', 'json', 'names']);
+    expect(bashComplete('micro-reg version -o ')).toEqual(['table', 'json']);
     expect(bashComplete('micro-reg --layout l')).toEqual(['legacy']);
     expect(bashComplete('micro-reg get --context ')).toEqual(['other', 'test-etcd']);
     expect(bashComplete('micro-reg completion ')).toEqual(['bash', 'zsh', 'fish']);
     // The value of --version is not a service name.
     expect(bashComplete('micro-reg get --version ')).toEqual([]);
+  });
+
+  it('bash completes --version values (in version order) and --node ids of the service on the line, from etcd', () => {
+    const at = `micro-reg --endpoints ${endpoint} --prefix ${prefix}`;
+    expect(bashComplete(`${at} get go.micro.srv.greeter --version `)).toEqual(['1.9.0', '1.10.0', 'v2.0.0', 'latest']);
+    expect(bashComplete(`${at} wait go.micro.srv.greeter --version 1.`)).toEqual(['1.9.0', '1.10.0']);
+    expect(bashComplete(`${at} deregister go.micro.srv.greeter --node `)).toEqual(['g-1.10.0', 'g-1.9.0', 'g-v2.0.0', 'n0']);
+    expect(bashComplete(`${at} deregister go.micro.srv.greeter --node g-v`)).toEqual(['g-v2.0.0']);
+  });
+
+  it('fish and zsh complete --version values and --node ids too', async () => {
+    const fishScript = join(dir, 'micro-reg-values.fish');
+    writeFileSync(fishScript, (await runCli(['completion', 'fish'])).stdout);
+    const fish = (line: string): string[] =>
+      execFileSync('fish', ['--no-config', '-c', `source ${fishScript}; complete -C '${line}'`], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 })
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]!);
+    const at = `micro-reg --endpoints ${endpoint} --prefix ${prefix}`;
+    expect(fish(`${at} get go.micro.srv.greeter --version `)).toEqual(['1.9.0', '1.10.0', 'v2.0.0', 'latest']);
+    expect(fish(`${at} deregister go.micro.srv.greeter --node g-1`)).toEqual(['g-1.10.0', 'g-1.9.0']);
+    expect(fish('micro-reg get x -o ').sort()).toEqual(['json', 'table', 'wide']);
+    expect(fish('micro-reg list -o ').sort()).toEqual(['json', 'names', 'table', 'wide']);
+
+    const zshScript = join(dir, 'micro-reg-values.zsh');
+    writeFileSync(zshScript, (await runCli(['completion', 'zsh'])).stdout);
+    const session = TmuxSession.shell('zsh -f', { ...env, PS1: '%% ' });
+    try {
+      await session.waitForScreen(/%/);
+      session.keys(`autoload -U compinit && compinit -u && source ${zshScript} && echo loaded-ok`, 'Enter');
+      await session.waitForScreen(/^loaded-ok$/m);
+      session.keys(`${at} deregister go.micro.srv.greeter --node g-v`, 'Tab');
+      await session.waitForScreen(/--node g-v2\.0\.0/);
+      session.keys('C-u');
+      session.keys(`${at} get go.micro.srv.greeter --version v`, 'Tab');
+      await session.waitForScreen(/--version v2\.0\.0/);
+    } finally {
+      session.close();
+    }
   });
 
   it('completes nothing, quietly and within the 1s deadline, when etcd is down', async () => {

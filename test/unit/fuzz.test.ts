@@ -63,9 +63,10 @@ function renderProblem(record: NodeRecord): string | undefined {
   }
   const names = renderNames(services);
   if (names.split('\n').length !== 2 || rawControl.test(names)) return `names is not one safe line: ${JSON.stringify(names)}`;
-  // The live screen is made of our own escapes (cursor home, erase line): only those may be there.
-  const live = renderLiveScreen({ title: 't', status: 's', rows: [{ record }], recent: [] }, styles[0]!, 24).replace(/\x1b\[(?:H|K|J)/g, '');
-  if (rawControl.test(live.replaceAll('\n', ''))) return `live screen holds a raw control character: ${JSON.stringify(live.slice(0, 200))}`;
+  // The live screen is made of our own escapes (cursor home, erase line, erase below) and line ends
+  // (\r\n, for a terminal in raw mode): only those may be there.
+  const live = renderLiveScreen({ title: 't', status: 's', rows: [{ record }], recent: [] }, styles[0]!, 24).replace(/\x1b\[(?:H|K|2K|J)/g, '');
+  if (rawControl.test(live.replaceAll('\r\n', ''))) return `live screen holds a raw control character: ${JSON.stringify(live.slice(0, 200))}`;
   return undefined;
 }
 

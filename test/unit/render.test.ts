@@ -62,11 +62,14 @@ describe('get renderer', () => {
     expect(out).toContain('subscriber=true');
   });
 
-  it('fits a narrow terminal by cutting metadata, never ids', () => {
-    const out = stripAnsi(renderServiceDetail(services(), terminal(100)));
-    for (const line of out.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(100);
-    expect(out).toContain('go.micro.srv.greeter-d3e0d7a4-8c1b-4a5e-9f2d-6b7c8a9e0f12');
-    expect(out).toContain('…');
+  it('fits a narrow terminal by cutting metadata first, ids only (in the middle) when that is not enough', () => {
+    const wide = stripAnsi(renderServiceDetail(services(), terminal(110)));
+    for (const line of wide.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(110);
+    expect(wide).toContain('go.micro.srv.greeter-d3e0d7a4-8c1b-4a5e-9f2d-6b7c8a9e0f12');
+    expect(wide).toContain('…');
+    const narrow = stripAnsi(renderServiceDetail(services(), terminal(80)));
+    for (const line of narrow.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(narrow).toMatch(/go\.micro\.srv\.\S*…\S*6b7c8a9e0f12/);
   });
 
   it('wide adds lease and key', () => {
