@@ -4,6 +4,7 @@ import type { Runner } from './commands/command.js';
 import type { GlobalOptions } from './context.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { type IO, colourEnabled, processIO } from './io.js';
+import { outputFailed } from './signals.js';
 import { commandOutputs } from './outputs.js';
 import { safeJson, sanitize } from './render/sanitize.js';
 
@@ -151,7 +152,8 @@ Examples:
   MICRO_REGISTRY_ADDRESS=etcd-0:2379 micro-reg list --layout auto -o wide
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 etcd unreachable, 5 auth refused,
-6 malformed record (--strict), 7 wait timed out, 8 unreachable nodes, 9 differences (diff), 130 cancelled.`,
+6 malformed record (--strict), 7 wait timed out, 8 unreachable nodes, 9 differences (diff),
+10 output could not be written, 11 held by another writer, 130 cancelled.`,
   );
   return program;
 }
@@ -298,6 +300,10 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
   try {
     program = await buildProgram(io, run, argv, helpWithoutCommand);
     await program.parseAsync([...argv], { from: 'user' });
+    // Output that did not reach its file (ENOSPC, EIO) is a failure, not a success with nothing written.
+    await io.flushStdout?.();
+    const failure = io.stdoutFailure?.();
+    if (failure) return report(outputFailed(failure), io, argv, debug);
     return ExitCode.ok;
   } catch (err) {
     if (err instanceof CommanderError && err.code === 'commander.help' && err.exitCode !== 0 && !commandRan) {

@@ -12,6 +12,8 @@ export const ExitCode = {
   waitTimeout: 7,
   unreachableNodes: 8,
   differences: 9,
+  output: 10,
+  conflict: 11,
   cancelled: 130,
 } as const;
 
@@ -28,6 +30,8 @@ const codeNames: Record<number, string> = {
   7: 'timeout',
   8: 'unreachable_nodes',
   9: 'differences',
+  10: 'output_failed',
+  11: 'conflict',
   130: 'cancelled',
 };
 
@@ -91,6 +95,23 @@ export class UnreachableNodesError extends CliError {
 export class CancelledError extends CliError {
   constructor(message = 'cancelled') {
     super(message, ExitCode.cancelled);
+  }
+}
+
+/** etcd is out of space (its quota alarm): an answer, not an outage; exit 4 all the same, with a hint. */
+export class QuotaExceededError extends UnavailableError {}
+
+/** Standard output could not be written (ENOSPC, EIO; a reader going away, EPIPE, is not an error). */
+export class OutputError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.output, hint);
+  }
+}
+
+/** What was to be written is held by another writer (a node id on another live lease). */
+export class ConflictError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.conflict, hint);
   }
 }
 

@@ -22,6 +22,12 @@ export interface IO {
   /** Calls `listener` when the terminal of stdout is resized (SIGWINCH); returns the function that stops it. */
   onResize?(listener: () => void): () => void;
   env: Env;
+  /** The first error writing stdout other than EPIPE (ENOSPC, EIO), once one happened. */
+  stdoutFailure?(): NodeJS.ErrnoException | undefined;
+  /** Resolves once everything written to stdout so far has gone out (or failed). */
+  flushStdout?(): Promise<void>;
+  /** A promise while stdout's buffer is full (its reader is slow), resolved when it drains; else undefined. */
+  stdoutReady?(): Promise<void> | undefined;
 }
 
 /** Colour is on for a terminal unless NO_COLOR or --no-color say no; FORCE_COLOR turns it on anywhere. */
@@ -35,8 +41,10 @@ export function colourEnabled(isTTY: boolean, env: Env, flag: boolean | undefine
 
 export function processIO(): IO {
   // A reader that goes away (`micro-reg list | head`) is not an error: the rest of the output is dropped.
+  // Any other failure (`list > /dev/full`) is kept for main() to report once the command has written.
+  let failure: NodeJS.ErrnoException | undefined;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
+    if (e.code !== 'EPIPE') failure ??= e;
   });
   return {
     stdout: process.stdout,
@@ -52,6 +60,19 @@ export function processIO(): IO {
       return () => process.stdout.off('resize', listener);
     },
     env: process.env,
+    stdoutFailure: () => failure,
+    flushStdout: () => new Promise<void>((resolve) => process.stdout.write('', () => resolve())),
+    stdoutReady: () => {
+      const out = process.stdout;
+      if (!out.writableNeedDrain || out.destroyed) return undefined;
+      return new Promise<void>((resolve) => {
+        const done = (): void => {
+          out.off('drain', done).off('close', done).off('error', done);
+          resolve();
+        };
+        out.on('drain', done).on('close', done).on('error', done);
+      });
+    },
   };
 }
 

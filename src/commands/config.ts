@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { type ContextSettings, type GlobalFlags, resolveRegistryConfig } from '../config.js';
-import { loadConfigFile, saveConfigFile } from '../config-file.js';
+import { defaultConfigFilePath, loadConfigFile, saveConfigFile, withConfigFileLock } from '../config-file.js';
 import type { CommandContext } from '../context.js';
 import { type ConfigFile, type ContextField, checkContextName, contextFields, contextViews, deleteContext, emptyConfigFile, setContext, useContext } from '../contexts.js';
 import { CliError, NotFoundError, UsageError } from '../errors.js';
@@ -96,8 +96,11 @@ export function configCommand(run: Runner): Command {
     .argument('<context>', 'context name')
     .action(
       run(async (ctx, name: string) => {
-        const { path, file } = load(ctx);
-        saveConfigFile(path, useContext(file, name));
+        const path = await withConfigFileLock(defaultConfigFilePath(ctx.io.env), () => {
+          const { path, file } = load(ctx);
+          saveConfigFile(path, useContext(file, name));
+          return path;
+        });
         ctx.info(`Switched to context "${name}".`);
       }),
     );
@@ -121,10 +124,15 @@ export function configCommand(run: Runner): Command {
     .action(
       run(async (ctx, name: string, opts: SetContextOptions) => {
         checkContextName(name);
-        const { path, file } = load(ctx);
-        const result = setContext(file, name, changesFrom(opts), parseUnset(opts.unset));
-        validate(name, result.file.contexts[name]!);
-        saveConfigFile(path, result.file);
+        const changes = changesFrom(opts);
+        const unset = parseUnset(opts.unset);
+        const { path, result } = await withConfigFileLock(defaultConfigFilePath(ctx.io.env), () => {
+          const { path, file } = load(ctx);
+          const result = setContext(file, name, changes, unset);
+          validate(name, result.file.contexts[name]!);
+          saveConfigFile(path, result.file);
+          return { path, result };
+        });
         ctx.info(`Context "${name}" ${result.created ? 'created' : 'modified'} in ${path}.`);
       }),
     );
@@ -139,9 +147,12 @@ export function configCommand(run: Runner): Command {
     .argument('<context>', 'context name')
     .action(
       run(async (ctx, name: string) => {
-        const { path, file } = load(ctx);
-        const result = deleteContext(file, name);
-        saveConfigFile(path, result.file);
+        const { path, result } = await withConfigFileLock(defaultConfigFilePath(ctx.io.env), () => {
+          const { path, file } = load(ctx);
+          const result = deleteContext(file, name);
+          saveConfigFile(path, result.file);
+          return { path, result };
+        });
         if (result.wasCurrent) ctx.warn(`this removed the current context; choose another with micro-reg config use-context NAME`);
         ctx.info(`Deleted context "${name}" from ${path}.`);
       }),

@@ -9,7 +9,7 @@ import { matchesSelectors, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { RecordFilter } from '../registry/watch.js';
 import { renderServicesJson } from '../render/json.js';
-import { onTerminate } from '../signals.js';
+import { onTerminate, outputFailed } from '../signals.js';
 import { type Runner, collect, withExamples } from './command.js';
 import { parseCount, startPipeline } from './watch.js';
 
@@ -90,7 +90,7 @@ export function waitCommand(run: Runner): Command {
           },
           (error) => finish(error),
         );
-        const stopListening = onTerminate(() => finish(new CancelledError('interrupted')));
+        const stopListening = onTerminate((why, error) => finish(why === 'output' && error ? outputFailed(error) : new CancelledError('interrupted')));
         const timer = setTimeout(() => finish(timedOut(pipeline.shown())), Math.max(0, deadline - Date.now()));
         try {
           const shown = pipeline.shown();

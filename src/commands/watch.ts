@@ -12,7 +12,7 @@ import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } fr
 import { type LineWidths, type LiveRow, formatClock, layoutLiveScreen, liveScreenText, renderEventJson, renderEventLine } from '../render/events.js';
 import { safeText } from '../render/sanitize.js';
 import type { Style } from '../render/table.js';
-import { onTerminate } from '../signals.js';
+import { onTerminate, outputFailed } from '../signals.js';
 import { type Runner, collect, parseRevision, withExamples } from './command.js';
 
 interface WatchOptions {
@@ -45,6 +45,8 @@ export function describeShown(records: readonly NodeRecord[]): string {
 
 export interface FollowHandlers {
   event(event: RegistryEvent, pipeline: WatchPipeline): void;
+  /** Back-pressure from the output (PipelineHandlers.ready). */
+  ready?(): Promise<void> | undefined;
   status(state: 'reconnecting' | 'resumed', detail: string): void;
   warn(message: string): void;
 }
@@ -70,6 +72,7 @@ export async function startPipeline(
     filter,
     {
       event: (e) => (held ? held.push(e) : handlers.event(e, pipeline)),
+      ready: () => handlers.ready?.(),
       status: (state, detail) => handlers.status(state, detail),
       malformed: (m) => {
         if (ctx.config.strict) ctx.reportMalformed([m]);
@@ -322,12 +325,14 @@ export function watchCommand(run: Runner): Command {
             },
             status: (state, detail) => output?.status(state, detail),
             warn: (message) => (output ? output.warn(message) : ctx.warn(message)),
+            // Lines wait for a slow reader; the --live screen redraws on a timer and is never behind.
+            ready: () => (opts.live ? undefined : ctx.io.stdoutReady?.()),
           },
           (error) => finish(error),
           sinceRevision,
         );
         output = opts.live ? liveOutput(ctx, describe, () => pipeline.shown(), () => pipeline.revision, () => finish()) : lineOutput(ctx);
-        const stopListening = onTerminate(() => finish());
+        const stopListening = onTerminate((why, error) => finish(why === 'output' && error ? outputFailed(error) : undefined));
         const timer = forMs === undefined ? undefined : setTimeout(() => finish(), forMs);
         try {
           output.started(pipeline.shown(), pipeline.revision);

@@ -1,15 +1,16 @@
 // The only module that talks to etcd's v3 API (and the only importer of etcd3). Every call has a
 // deadline, pages through large ranges, and turns etcd3's errors into CliErrors in one function.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type * as Etcd3Module from 'etcd3';
 import type { ConnectionConfig } from '../config.js';
-import { AuthError, CliError, RevisionUnavailableError, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
+import { AuthError, CliError, QuotaExceededError, RevisionUnavailableError, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
 import { decodeBytes, encodeBytes } from './bytes.js';
 import type { RawKeyValue } from './codec.js';
-import { failover, hedgeDelay, memberOrder } from './failover.js';
+import { failover, hedgeDelay, memberOrder, writeAttemptDeadline } from './failover.js';
 import { prefixRangeEnd } from './keys.js';
 
 /** Keys in the first range request; later pages are sized from the values seen so far. */
@@ -20,6 +21,15 @@ const pageBytes = 8 * 1024 * 1024;
 const txnBatch = 64;
 /** Lease lookups in flight at once. */
 const leaseConcurrency = 16;
+/** How often a paged read starts again after etcd compacted the revision it was reading at. */
+const maxReadRestarts = 5;
+
+/** A random lease id: positive, below 2^63, as a decimal string (etcd's int64). */
+function newLeaseId(): string {
+  const [hi, lo] = [randomBytes(4).readUInt32BE() & 0x7fffffff, randomBytes(4).readUInt32BE()];
+  const id = (BigInt(hi) << 32n) | BigInt(lo);
+  return (id === 0n ? 1n : id).toString();
+}
 
 export interface RangeResult {
   kvs: RawKeyValue[];
@@ -109,6 +119,8 @@ export function mapEtcdError(err: unknown, config: ConnectionConfig): unknown {
   if (err instanceof CliError) return err;
   const where = describeEndpoints(config);
   const message = err instanceof Error ? err.message : String(err);
+  const condition = mapEtcdCondition(message, where);
+  if (condition) return condition;
   if (err instanceof etcd3.EtcdAuthenticationFailedError || err instanceof etcd3.EtcdUserNotFoundError) {
     return new AuthError(`etcd at ${where} refused the user name or password`, 'check --user / --password (or ETCD_USERNAME / ETCD_PASSWORD)');
   }
@@ -144,6 +156,27 @@ function revisionError(e: unknown, revision: string | undefined): unknown {
   if (/required revision has been compacted/i.test(message)) return new RevisionUnavailableError(revision, 'compacted');
   if (/required revision is a future revision/i.test(message)) return new RevisionUnavailableError(revision, 'future');
   return e;
+}
+
+/**
+ * Ordinary states of a working etcd that refuse a request: each gets its exit code and one line, never
+ * "a bug in micro-reg". (Compaction between pages and the per-transaction operation limit are handled
+ * where they occur, in rangePrefix and the batched transactions; these are what is left when they escape.)
+ */
+function mapEtcdCondition(message: string, where: string): CliError | undefined {
+  if (/database space exceeded|NOSPACE/i.test(message)) {
+    return new QuotaExceededError(
+      `etcd at ${where} is out of space (mvcc: database space exceeded) and refuses writes`,
+      'an operator must free space: etcdctl compact <revision>, etcdctl defrag, then etcdctl alarm disarm (see etcd\'s "space quota" docs)',
+    );
+  }
+  if (/required revision has been compacted/i.test(message)) {
+    return new UnavailableError(`etcd at ${where} compacted the revision being read (required revision has been compacted)`, 'etcd is compacting faster than micro-reg reads; run the command again');
+  }
+  if (/too many operations in txn request/i.test(message)) {
+    return new UsageError(`etcd at ${where} refused a transaction: too many operations in txn request`, 'etcd\'s --max-txn-ops is lower than 1; ask the operator to raise it');
+  }
+  return undefined;
 }
 
 /** The transport's own error stays attached (shown with --debug). */
@@ -255,14 +288,21 @@ export class EtcdClient {
       let transient = false;
       try {
         const { value, member } = await failover(
-          (i, settled) => this.attempt.run({ etcd: this.members[order[i]!]!, deadline }, () => this.withDeadline(fn(), deadline, settled)),
+          (i, settled) => {
+            // A write has no company (it must not run twice at once): each member gets its share of what
+            // is left, so a silent one hands the write to the next instead of eating the whole deadline.
+            const until = opts.idempotent ? deadline : writeAttemptDeadline(deadline, order.length - i);
+            return this.attempt.run({ etcd: this.members[order[i]!]!, deadline: until }, () => this.withDeadline(fn(), until, settled));
+          },
           {
             members: order.length,
             deadline,
             hedgeAfterMs: opts.idempotent ? hedgeDelay(this.config.timeoutMs, order.length) : undefined,
             unanswered: (e) => {
               transient ||= isTransientClusterError(e);
-              return mapEtcdError(e, this.config) instanceof UnavailableError;
+              const mapped = mapEtcdError(e, this.config);
+              // Out of space is the cluster's answer: every member would give it.
+              return mapped instanceof UnavailableError && !(mapped instanceof QuotaExceededError);
             },
           },
         );
@@ -303,7 +343,7 @@ export class EtcdClient {
    * bounded messages for large ones). With `onPage` each page is handed over as it arrives and not
    * kept, so a caller can decode and drop the raw bytes early.
    */
-  async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void; revision?: string } = {}): Promise<RangeResult> {
+  async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void; onRestart?: () => void; revision?: string } = {}): Promise<RangeResult> {
     const end = prefixRangeEnd(Buffer.from(prefix));
     // --revision: every page at that past revision (etcd's MVCC history, until compacted).
     let revision: string | undefined = opts.revision;
@@ -320,8 +360,22 @@ export class EtcdClient {
     };
     const kvs: RawKeyValue[] = [];
     let pending: Promise<Etcd3Module.IRangeResponse> | undefined = fetch(Buffer.from(prefix), firstPageSize);
-    while (pending) {
-      const res: Etcd3Module.IRangeResponse = await pending;
+    for (let restarts = 0; pending; ) {
+      let res: Etcd3Module.IRangeResponse;
+      try {
+        res = await pending;
+      } catch (e) {
+        // etcd compacted the revision the pages are pinned to: read again from the start at a new one
+        // (not when the caller asked for that revision: then it is gone, and revisionError says so)
+        // (bounded: a compaction per read is an etcd compacting every few seconds).
+        if (revision === undefined || opts.revision !== undefined || restarts >= maxReadRestarts || !/required revision has been compacted/i.test((e as Error).message)) throw e;
+        restarts++;
+        revision = undefined;
+        kvs.length = 0;
+        opts.onRestart?.();
+        pending = fetch(Buffer.from(prefix), firstPageSize);
+        continue;
+      }
       revision ??= res.header.revision;
       let bytes = 0;
       for (const kv of res.kvs) bytes += kv.key.length + kv.value.length;
@@ -387,9 +441,20 @@ export class EtcdClient {
     return out;
   }
 
+  /**
+   * Grants a lease under an id of our choosing, so that a grant sent again to another member (the first
+   * was silent, and may still carry it out) cannot make a second lease: etcd answers "lease already
+   * exists", which for an id we just drew means the first attempt was carried out.
+   */
   async grant(ttlSeconds: number): Promise<string> {
-    const res = await this.call(() => this.etcd.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }));
-    return res.ID;
+    const id = newLeaseId();
+    try {
+      const res = await this.call(() => this.etcd.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: id }));
+      return res.ID;
+    } catch (e) {
+      if (/lease already exists/i.test((e as Error).message)) return id;
+      throw e;
+    }
   }
 
   async revoke(lease: string): Promise<void> {
@@ -410,17 +475,79 @@ export class EtcdClient {
   // ---- register / deregister (issue 3): lease renewal, atomic writes, per-key conditional deletes ----
 
   /**
-   * Writes every key in one transaction (all or none), on the lease when one is given.
+   * Writes every key, on the lease when one is given: in one transaction (all or none) up to the batch
+   * size, else in several, each all or none (store.ts makes the whole all or none through the lease).
+   * Returns each key's mod revision, in the order given. A put sent again to another member after a
+   * silent one is harmless: the same value on the same lease.
    */
-  async putAll(entries: readonly { key: string; value: string }[], lease?: string): Promise<PutResult> {
+  async putAll(entries: readonly { key: string; value: string }[], lease?: string): Promise<PutResult & { modRevisions: string[] }> {
+    const modRevisions: string[] = [];
+    let revision = '0';
+    await this.inBatches(entries, async (batch) => {
+      const res = await this.call(() =>
+        this.etcd.kv.txn({
+          compare: [],
+          success: batch.map((e) => ({ request_put: { key: Buffer.from(e.key), value: Buffer.from(e.value), ...(lease !== undefined ? { lease } : {}) } })),
+          failure: [],
+        }),
+      );
+      revision = res.header.revision;
+      for (let i = 0; i < batch.length; i++) modRevisions.push(res.header.revision);
+    });
+    return { revision, modRevisions };
+  }
+
+  /**
+   * What each key holds now (mod revision and lease), absent keys left out: one read-only transaction
+   * of ranges per batch, so all keys of a batch are seen at one revision.
+   */
+  async keyStates(keys: readonly string[]): Promise<Map<string, { modRevision: string; lease: string }>> {
+    const out = new Map<string, { modRevision: string; lease: string }>();
+    await this.inBatches(keys, async (batch) => {
+      const res = await this.call(() => this.etcd.kv.txn({ compare: [], success: batch.map((key) => ({ request_range: { key: Buffer.from(key), keys_only: true } })), failure: [] }), { idempotent: true });
+      batch.forEach((key, i) => {
+        const kv = res.responses[i]?.response_range?.kvs[0];
+        if (kv) out.set(key, { modRevision: String(kv.mod_revision), lease: String(kv.lease ?? '0') });
+      });
+    });
+    return out;
+  }
+
+  /**
+   * Puts a key only if it still holds what was seen (its mod revision; '0' for absent), so a write-back
+   * never undoes a change made after the look. Returns the new mod revision, or undefined when it changed.
+   * Sent again after a silent member, the comparison makes a second application a no-op.
+   */
+  async putIfUnchanged(key: string, value: string, seenModRevision: string, lease?: string): Promise<string | undefined> {
+    const k = Buffer.from(key);
     const res = await this.call(() =>
       this.etcd.kv.txn({
-        compare: [],
-        success: entries.map((e) => ({ request_put: { key: Buffer.from(e.key), value: Buffer.from(e.value), ...(lease !== undefined ? { lease } : {}) } })),
+        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: seenModRevision }],
+        success: [{ request_put: { key: k, value: Buffer.from(value), ...(lease !== undefined ? { lease } : {}) } }],
         failure: [],
       }),
     );
-    return { revision: res.header.revision };
+    return res.succeeded ? res.header.revision : undefined;
+  }
+
+  /** Operations per transaction now: txnBatch, halved each time etcd says its --max-txn-ops is lower. */
+  private txnOps = txnBatch;
+
+  /**
+   * Runs `each` over consecutive batches of at most txnOps items. A batch refused with "too many
+   * operations in txn request" (a transaction is refused whole, nothing applied) is split and sent again.
+   */
+  private async inBatches<T>(items: readonly T[], each: (batch: readonly T[]) => Promise<void>): Promise<void> {
+    for (let i = 0; i < items.length; ) {
+      const batch = items.slice(i, i + this.txnOps);
+      try {
+        await each(batch);
+        i += batch.length;
+      } catch (e) {
+        if (!/too many operations in txn request/i.test((e as Error).message) || batch.length <= 1) throw e;
+        this.txnOps = Math.max(1, Math.floor(batch.length / 2));
+      }
+    }
   }
 
   /**
@@ -430,7 +557,7 @@ export class EtcdClient {
    */
   async keepAliveOnce(lease: string): Promise<number> {
     return this.call(async () => {
-      const stream = await this.etcd.leaseClient.leaseKeepAlive({ deadline: Date.now() + this.config.timeoutMs });
+      const stream = await this.etcd.leaseClient.leaseKeepAlive({ deadline: this.attempt.getStore()?.deadline ?? Date.now() + this.config.timeoutMs });
       try {
         return await new Promise<number>((resolve, reject) => {
           stream.on('data', (res) => resolve(Number(res.TTL)));
@@ -465,7 +592,9 @@ export class EtcdClient {
   async changeEachIf(changes: readonly KeyChange[]): Promise<KeyChangeOutcome[]> {
     const outcomes: KeyChangeOutcome[] = [];
     // etcd refuses transactions of more than --max-txn-ops (default 128) operations: one per batch.
-    for (let i = 0; i < changes.length; i += txnBatch) outcomes.push(...(await this.changeBatchIf(changes.slice(i, i + txnBatch))));
+    await this.inBatches(changes, async (batch) => {
+      outcomes.push(...(await this.changeBatchIf(batch)));
+    });
     return outcomes;
   }
 
@@ -572,12 +701,15 @@ export class EtcdClient {
             }
             if (res.created) return;
             const events = (res.events ?? []).map(toWatchEvent);
-            if (events.length > 0) onResponse.events(events, res.header.revision);
+            if (events.length > 0) onResponse.events(events, res.header.revision, res.fragment === true);
             else onResponse.progress(res.header.revision);
           });
           s.on('error', (error: Error) => fail({ kind: 'lost', error }));
           s.on('end', () => fail({ kind: 'lost', error: new Error('etcd ended the watch stream') }));
-          s.write({ create_request: { key: Buffer.from(prefix), range_end: prefixRangeEnd(Buffer.from(prefix)), start_revision: startRevision, prev_kv: true, progress_notify: true } });
+          // fragment: a watcher that fell behind is caught up with responses of up to 1,000 revisions
+          // each; etcd splits them into pieces of at most its request size (1.5 MiB by default), so that
+          // memory stays bounded while a paused stream is caught up.
+          s.write({ create_request: { key: Buffer.from(prefix), range_end: prefixRangeEnd(Buffer.from(prefix)), start_revision: startRevision, prev_kv: true, progress_notify: true, fragment: true } });
         })
         .catch((error: unknown) => fail({ kind: 'lost', error }));
     });
@@ -644,8 +776,11 @@ export interface RawWatchEvent {
 }
 
 export interface WatchResponseHandler {
-  /** Every event of one watch response, in order; they all happened by `revision`. */
-  events(events: RawWatchEvent[], revision: string): void;
+  /**
+   * Every event of one watch response, in order; they all happened by `revision`. `fragment`: more of
+   * this response follows, and the last revision here may go on in the next piece.
+   */
+  events(events: RawWatchEvent[], revision: string, fragment?: boolean): void;
   /** A progress notification: every change up to `revision` has been delivered. */
   progress(revision: string): void;
 }

@@ -100,17 +100,29 @@ export class Registry {
     // prefixes differ then, so overlapping reads cannot happen except through the wildcard domain.
     const [reads, v2Reads] = await Promise.all([
       // Each page is decoded as it arrives, so its raw bytes can go before the next page comes.
+      // A read that etcd's compaction made start again drops what it had classified (onRestart).
       Promise.all(
-        [...byPrefix.entries()].map(([p, group]) =>
-          this.client
-            .rangePrefix(p, { revision: opts.revision, onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, result, firstOfGroup, opts.onStored)) })
-            .catch((e: unknown) => this.withOldestRevision(e)),
-        ),
+        [...byPrefix.entries()].map(async ([p, group]) => {
+          let part: ReadResult = { ...result, records: [], malformed: [] };
+          const range = await this.client
+            .rangePrefix(p, {
+              revision: opts.revision,
+              onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, part, firstOfGroup, opts.onStored)),
+              onRestart: () => {
+                for (const r of part.records) if (r.service.endpoints !== null) firstOfGroup?.delete(groupKey(r));
+                part = { ...result, records: [], malformed: [] };
+              },
+            })
+            .catch((e: unknown) => this.withOldestRevision(e));
+          return { ...range, part };
+        }),
       ),
       Promise.all(v2Spaces.map(async (space) => ({ space, tree: await this.v2.readTree(service === undefined ? space.prefix : serviceDir(space, service)) }))),
     ]);
     for (const range of reads) {
       if (BigInt(range.revision) > BigInt(result.revision)) result.revision = range.revision;
+      for (const r of range.part.records) result.records.push(r);
+      for (const m of range.part.malformed) result.malformed.push(m);
     }
     for (const { space, tree } of v2Reads) {
       result.v2Index = Math.max(result.v2Index ?? 0, tree.etcdIndex);

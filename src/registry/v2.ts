@@ -400,6 +400,10 @@ export class V2Client {
         if (answer.errorCode >= 300 && answer.errorCode < 400) {
           throw new UnavailableError(`etcd at ${this.where} cannot serve the request: ${answer.message}`, 'the cluster may have lost its leader; try again');
         }
+        // A segment of the path is a plain key (someone wrote a value where a directory belongs).
+        if (answer.errorCode === V2ErrorCode.notDir) {
+          throw new UsageError(`${answer.cause ?? 'a segment of the key'} is a plain key, not a directory: etcd v2 cannot hold keys below it (Not a directory)`, 'use another --prefix or service name, or remove that key with etcdctl');
+        }
         throw new V2ApiError(answer.status, answer.errorCode, answer.message, answer.cause, answer.index);
       case 'unexpected':
         throw new UnavailableError(`etcd at ${this.where} gave an unexpected answer (HTTP ${answer.status}): ${answer.body.trim().split('\n')[0]}`, 'is this an etcd client URL?');
