@@ -4,6 +4,9 @@ import type { Runner } from './commands/command.js';
 import type { GlobalOptions } from './context.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { type IO, colourEnabled, processIO } from './io.js';
+import { outputFailed } from './signals.js';
+import { commandOutputs } from './outputs.js';
+import { safeJson, sanitize } from './render/sanitize.js';
 
 export const version = '0.1.0';
 
@@ -23,7 +26,7 @@ function globalOptions(): Option[] {
     new Option('--prefix <prefix>', "override the layout's key prefix"),
     new Option('--domain <domain>', 'micro v3 domain for --layout domain ("*" = all; default micro)'),
     new Option('--context <name>', 'use this context of the config file (env MICRO_REG_CONTEXT; see micro-reg config)'),
-    new Option('-o, --output <format>', 'output: table, wide, json, names (default table)'),
+    new Option('-o, --output <format>', 'output: table, wide, json, names, yaml (default table; each command says which it takes)'),
     new Option('--strict', 'exit 6 on a malformed record instead of skipping it'),
     new Option('--no-color', 'no colour (also NO_COLOR)'),
     new Option('--debug', 'print stack traces of errors'),
@@ -44,10 +47,33 @@ function withGlobalOptions(cmd: Command, io: IO): void {
   for (const sub of cmd.commands) withGlobalOptions(sub, io);
 }
 
+/** Says under a command's help which `-o` values it takes (outputs.ts), for it and its subcommands. */
+function withOutputHelp(cmd: Command, path: string): void {
+  const formats = commandOutputs[path];
+  if (formats !== undefined) cmd.addHelpText('after', `Output (-o): ${formats.join(', ')}${formats.includes('names') ? ' (or name)' : ''}.`);
+  for (const sub of cmd.commands) withOutputHelp(sub, `${path} ${sub.name()}`);
+}
+
+/**
+ * The root help with the commands first: they are what a newcomer looks for, before twenty options.
+ * commander's sections are blank-line separated; "Commands:" moves before "Options:".
+ */
+function commandsFirst(help: string): string {
+  const sections = help.split(/\n\n(?=[A-Z][A-Za-z ]*:\n)/);
+  const options = sections.findIndex((x) => x.startsWith('Options:'));
+  const commands = sections.findIndex((x) => x.startsWith('Commands:'));
+  if (options < 0 || commands < 0 || commands < options) return help;
+  const [cmds] = sections.splice(commands, 1);
+  sections.splice(options, 0, cmds!.replace(/\n+$/, ''));
+  return `${sections.join('\n\n').replace(/\n*$/, '')}\n`;
+}
+
 interface CommandSpec {
   name: string;
   aliases?: string[];
   summary: string;
+  /** Left out of the help (the completion scripts' own interface). */
+  hidden?: boolean;
   load(): Promise<(run: Runner) => Command>;
 }
 
@@ -64,8 +90,13 @@ const commandSpecs: readonly CommandSpec[] = [
   { name: 'register', summary: 'register nodes as go-micro does, on a lease', load: async () => (await import('./commands/register.js')).registerCommand },
   { name: 'deregister', summary: 'remove nodes: only those shown, never one re-registered since', load: async () => (await import('./commands/deregister.js')).deregisterCommand },
   { name: 'check', summary: 'probe every node over TCP; --prune removes the unreachable ones', load: async () => (await import('./commands/check.js')).checkCommand },
+  { name: 'export', summary: 'print the registry as a snapshot document (JSON or YAML), optionally at a past revision', load: async () => (await import('./commands/export.js')).exportCommand },
+  { name: 'diff', summary: 'compare two registries node by node: live, a file, a past revision, another context', load: async () => (await import('./commands/diff.js')).diffCommand },
+  { name: 'apply', summary: 'make the registry match a file: create, update, --prune; idempotent', load: async () => (await import('./commands/apply.js')).applyCommand },
   { name: 'config', summary: 'manage named contexts (endpoints, credentials, TLS, layout)', load: async () => (await import('./commands/config.js')).configCommand },
   { name: 'completion', summary: 'print a bash, zsh or fish completion script', load: async () => (await import('./commands/completion.js')).completionCommand },
+  { name: '__complete', summary: 'print versions or node ids of a service for the completion scripts', hidden: true, load: async () => (await import('./commands/complete-values.js')).completeValuesCommand },
+  { name: 'version', summary: 'print the micro-reg version (-o json: with the Node and etcd3 versions)', load: async () => (await import('./commands/version.js')).versionCommand(version) },
 ];
 
 /** The command the arguments name: the first word that is neither an option nor an option's value. */
@@ -96,6 +127,8 @@ async function buildProgram(io: IO, run: Runner, argv: readonly string[], helpWi
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => (helpWithoutCommand.text += s), outputError: () => undefined })
     .exitOverride();
   for (const o of globalOptions()) program.addOption(o);
+  const defaultFormat = program.createHelp().formatHelp.bind(program.createHelp());
+  program.configureHelp({ formatHelp: (cmd, helper) => (cmd === program ? commandsFirst(defaultFormat(cmd, helper)) : defaultFormat(cmd, helper)) });
   const invoked = invokedCommand(argv);
   const loadAll = invoked === 'help' || invoked === 'completion';
   for (const spec of commandSpecs) {
@@ -104,8 +137,11 @@ async function buildProgram(io: IO, run: Runner, argv: readonly string[], helpWi
     // A stub never runs; should commander still reach one, it must not call process.exit.
     const cmd = wanted ? (await spec.load())(run) : new Command(spec.name).exitOverride();
     cmd.description(spec.summary).aliases(spec.aliases ?? []);
-    if (wanted) withGlobalOptions(cmd, io);
-    program.addCommand(cmd);
+    if (wanted) {
+      withOutputHelp(cmd, spec.name);
+      withGlobalOptions(cmd, io);
+    }
+    program.addCommand(cmd, { hidden: spec.hidden ?? false });
   }
   program.addHelpText(
     'after',
@@ -116,7 +152,8 @@ Examples:
   MICRO_REGISTRY_ADDRESS=etcd-0:2379 micro-reg list --layout auto -o wide
 
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 etcd unreachable, 5 auth refused,
-6 malformed record (--strict), 7 wait timed out, 8 unreachable nodes, 130 cancelled.`,
+6 malformed record (--strict), 7 wait timed out, 8 unreachable nodes, 9 differences (diff),
+10 output could not be written, 11 held by another writer, 130 cancelled.`,
   );
   return program;
 }
@@ -149,11 +186,37 @@ function wantsJson(argv: readonly string[]): boolean {
   return false;
 }
 
+/** `micro-reg get` when a command was named (its help is what helps), else `micro-reg`. */
+function helpCommand(argv: readonly string[]): string {
+  const named = invokedCommand(argv);
+  const spec = commandSpecs.find((c) => c.name === named || (c.aliases ?? []).includes(named ?? ''));
+  return spec ? `micro-reg ${spec.name}` : 'micro-reg';
+}
+
+/**
+ * An unknown option after a command: commander suggests only among the command's visible options, and
+ * the global ones are hidden there. Ask the program, which shows them, for its "Did you mean".
+ */
+function withRootSuggestion(err: CommanderError, program: Command | undefined): CommanderError {
+  if (err.code !== 'commander.unknownOption' || /Did you mean/.test(err.message) || program === undefined) return err;
+  const flag = /'([^']+)'/.exec(err.message)?.[1];
+  const root = program as unknown as { unknownOption?: (flag: string) => never };
+  if (flag === undefined || typeof root.unknownOption !== 'function') return err;
+  try {
+    root.unknownOption.call(program, flag);
+  } catch (rootErr) {
+    if (rootErr instanceof CommanderError && /Did you mean/.test(rootErr.message)) return rootErr;
+  }
+  return err;
+}
+
 function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): number {
   let exitCode: number = ExitCode.internal;
   let message: string;
   let hint: string | undefined;
   let code = 'internal';
+  // A result told by the exit code alone (diff's 9: the differences are already on stdout).
+  if (err instanceof CliError && (err as { quiet?: boolean }).quiet === true) return err.exitCode;
   if (err instanceof CliError) {
     exitCode = err.exitCode;
     message = err.message;
@@ -163,19 +226,24 @@ function report(err: unknown, io: IO, argv: readonly string[], debug: boolean): 
     exitCode = ExitCode.usage;
     message = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
     code = 'usage';
-    hint = 'see micro-reg --help';
+    hint = `see ${helpCommand(argv)} --help`;
   } else {
     message = err instanceof Error ? err.message : String(err);
     hint = debug ? undefined : 'this is a bug in micro-reg; run again with --debug for the stack trace';
   }
   if (wantsJson(argv)) {
-    io.stderr.write(`${JSON.stringify({ error: { code, exitCode, message, ...(hint ? { hint } : {}) } })}\n`);
+    io.stderr.write(`${safeJson(JSON.stringify({ error: { code, exitCode, message, ...(hint ? { hint } : {}) } }))}\n`);
   } else {
     const paint = colourEnabled(io.stderrIsTTY, io.env, argv.includes('--no-color') ? false : undefined);
-    io.stderr.write(`${paint ? '\x1b[31merror:\x1b[39m' : 'error:'} ${message}\n`);
-    if (hint) io.stderr.write(`hint: ${hint}\n`);
+    // Messages quote names, ids, keys and hints (did you mean …) that came from etcd: one sanitiser, escapes dim.
+    const safe = (text: string): string => sanitize(text, paint ? (e) => `\x1b[2m${e}\x1b[22m` : undefined);
+    io.stderr.write(`${paint ? '\x1b[31merror:\x1b[39m' : 'error:'} ${safe(message)}\n`);
+    if (hint) io.stderr.write(`hint: ${safe(hint)}\n`);
   }
-  if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  const safeLines = (text: string): string => text.split('\n').map((line) => sanitize(line)).join('\n');
+  if (debug && err instanceof Error && err.stack) io.stderr.write(`${safeLines(err.stack)}\n`);
+  // A mapped error keeps the transport's own words (gRPC's timing breakdown, status codes): --debug shows them.
+  if (debug && err instanceof Error && err.cause !== undefined) io.stderr.write(`cause: ${safeLines(err.cause instanceof Error ? (err.cause.stack ?? err.cause.message) : String(err.cause))}\n`);
   return exitCode;
 }
 
@@ -218,7 +286,10 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
       const { CommandContext } = await import('./context.js');
       const ctx = new CommandContext(io, mergedOptions(cmd));
       try {
-        await ctx.readSecrets();
+        // Commands that never log in to etcd (they may take a --user of their own) are not asked for a password.
+        let top = cmd;
+        while (top.parent && top.parent.parent) top = top.parent;
+        await ctx.readSecrets(!['config', 'completion', 'version'].includes(top.name()));
         await body(ctx, ...(args.slice(0, -1) as never));
       } finally {
         ctx.close();
@@ -229,6 +300,10 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
   try {
     program = await buildProgram(io, run, argv, helpWithoutCommand);
     await program.parseAsync([...argv], { from: 'user' });
+    // Output that did not reach its file (ENOSPC, EIO) is a failure, not a success with nothing written.
+    await io.flushStdout?.();
+    const failure = io.stdoutFailure?.();
+    if (failure) return report(outputFailed(failure), io, argv, debug);
     return ExitCode.ok;
   } catch (err) {
     if (err instanceof CommanderError && err.code === 'commander.help' && err.exitCode !== 0 && !commandRan) {
@@ -246,6 +321,6 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
       const consumed = program && commandTakenAsValue(program, argv);
       if (consumed) return report(new UsageError(`${err.message.replace(/^error: /, '').replace(/\.?\s*$/, '')}: ${consumed.what}`, consumed.hint), io, argv, debug);
     }
-    return report(err, io, argv, debug);
+    return report(err instanceof CommanderError ? withRootSuggestion(err, program) : err, io, argv, debug);
   }
 }

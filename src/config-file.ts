@@ -62,3 +62,28 @@ export function saveConfigFile(path: string, file: ConfigFile): void {
     throw new UsageError(`cannot write the config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
+
+/**
+ * Runs a read-modify-write of the config file under a lock (a `PATH.lock` directory, proper-lockfile),
+ * so that concurrent `config` commands take turns and none loses another's change. A lock left by a
+ * process that died is taken over once it is 10 s stale.
+ */
+export async function withConfigFileLock<T>(path: string, change: () => T): Promise<T> {
+  const { lock } = (await import('proper-lockfile')).default;
+  let release: () => Promise<void>;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    release = await lock(path, { realpath: false, stale: 10_000, retries: { retries: 60, factor: 1.3, minTimeout: 10, maxTimeout: 250, randomize: true } });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `cannot lock the config file ${path}: ${code === 'ELOCKED' ? 'another micro-reg config command holds it' : (code ?? (e as Error).message)}`,
+      code === 'ELOCKED' ? `try again; if no micro-reg runs, remove ${path}.lock` : undefined,
+    );
+  }
+  try {
+    return change();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

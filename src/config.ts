@@ -2,6 +2,7 @@
 // flags, then the environment, then the context (src/contexts.ts), then defaults. Pure: callers pass
 // the flags, the environment and the context in (the config file is read by the caller).
 import { UsageError } from './errors.js';
+import { normalisePrefix } from './registry/keys.js';
 import type { LayoutOption } from './registry/model.js';
 
 export interface ConnectionConfig {
@@ -53,6 +54,15 @@ export type ContextSettings = Omit<GlobalFlags, 'endpoints' | 'strict' | 'passwo
 export interface Secrets {
   /** What --password-stdin read, one trailing newline trimmed. */
   stdinPassword?: string;
+  /** What the person typed at the password prompt (a user was named, no password given, a terminal attached). */
+  promptedPassword?: string;
+}
+
+/** A user was named but no password given anywhere: on a terminal micro-reg asks for it (as etcdctl does). */
+export class MissingPasswordError extends UsageError {
+  constructor(readonly username: string) {
+    super(`no password for user "${username}"`, 'pass it on standard input with --password-stdin (printf %s "$PW" | micro-reg --user NAME --password-stdin …), or set ETCD_PASSWORD; on a terminal micro-reg asks for it');
+  }
 }
 
 /** Requests longer than this are refused: Node's timers cannot wait longer than ~24.8 days, and no etcd request should. */
@@ -143,6 +153,10 @@ export function checkPasswordFlags(flags: GlobalFlags, env: Env): void {
 
 export function resolveConnection(flags: GlobalFlags, env: Env, context: ContextSettings = {}, secrets: Secrets = {}): ConnectionConfig {
   checkPasswordFlags(flags, env);
+  // An empty --endpoints is a mistake (an unset variable in a script), not a request for the default.
+  if (flags.endpoints !== undefined && flags.endpoints.trim() === '') {
+    throw new UsageError('--endpoints is empty', 'pass --endpoints host:port, or leave the flag out for the environment or the default');
+  }
   const contextEndpoints = context.endpoints && context.endpoints.length > 0 ? context.endpoints.join(',') : undefined;
   const endpointList =
     nonEmpty(flags.endpoints) ?? nonEmpty(env.MICRO_REGISTRY_ADDRESS) ?? nonEmpty(env.ETCDCTL_ENDPOINTS) ?? contextEndpoints ?? defaultEndpoint;
@@ -167,12 +181,10 @@ export function resolveConnection(flags: GlobalFlags, env: Env, context: Context
   const contextPassword = username !== undefined && username === context.user ? context.password : undefined;
   const flagPassword = flags.passwordStdin ? secrets.stdinPassword : flags.password;
   if (flags.passwordStdin && flagPassword === undefined) throw new UsageError('--password-stdin: no password was read from standard input');
-  password = flagPassword ?? password ?? env.ETCD_PASSWORD ?? env.ETCDCTL_PASSWORD ?? contextPassword;
+  password = flagPassword ?? password ?? env.ETCD_PASSWORD ?? env.ETCDCTL_PASSWORD ?? contextPassword ?? secrets.promptedPassword;
   if (username === '') throw new UsageError('invalid --user: the user name is empty');
   if (username === undefined && flagPassword !== undefined) throw new UsageError(`${flags.passwordStdin ? '--password-stdin' : '--password'} needs --user`);
-  if (username !== undefined && password === undefined) {
-    throw new UsageError(`no password for user "${username}"`, 'pass --user user:password, --password, or set ETCD_PASSWORD');
-  }
+  if (username !== undefined && password === undefined) throw new MissingPasswordError(username);
 
   const cacert = nonEmpty(flags.cacert) ?? nonEmpty(env.ETCDCTL_CACERT) ?? nonEmpty(context.cacert);
   const cert = nonEmpty(flags.cert) ?? nonEmpty(env.ETCDCTL_CERT) ?? nonEmpty(context.cert);
@@ -221,6 +233,8 @@ export function resolveRegistryConfig(flags: GlobalFlags, env: Env, context: Con
   };
   // A context's prefix was meant for a concrete layout; `--layout auto` looks at the standard prefixes.
   const prefix = flags.prefix ?? (layout === 'auto' ? undefined : nonEmpty(context.prefix));
+  // Checked here, for flags and contexts alike (set-context too), before any key is read or written.
+  for (const p of [flags.prefix, nonEmpty(context.prefix)]) if (p !== undefined) normalisePrefix(p);
   if (prefix !== undefined) config.prefix = prefix;
   const domain = flags.domain ?? nonEmpty(env.MICRO_NAMESPACE) ?? nonEmpty(context.domain);
   if (domain !== undefined) config.domain = domain;

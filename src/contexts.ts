@@ -185,3 +185,49 @@ export function contextViews(file: ConfigFile): ContextView[] {
       return view;
     });
 }
+
+/** The variables that set what a context field sets, in the order config.ts reads them. */
+const overridingVariables: Partial<Record<ContextField, readonly string[]>> = {
+  endpoints: ['MICRO_REGISTRY_ADDRESS', 'ETCDCTL_ENDPOINTS'],
+  user: ['ETCDCTL_USER', 'ETCD_USERNAME'],
+  password: ['ETCD_PASSWORD', 'ETCDCTL_PASSWORD'],
+  cacert: ['ETCDCTL_CACERT'],
+  cert: ['ETCDCTL_CERT'],
+  key: ['ETCDCTL_KEY'],
+  insecureSkipTlsVerify: ['ETCDCTL_INSECURE_SKIP_TLS_VERIFY'],
+  timeout: ['MICRO_REG_TIMEOUT'],
+  layout: ['MICRO_REG_LAYOUT'],
+  domain: ['MICRO_NAMESPACE'],
+};
+
+/**
+ * The environment as the selected context meets it. Named with `--context`, the context wins over the
+ * environment for every setting it defines (its variables are set aside). Chosen otherwise (its file's
+ * current context, MICRO_REG_CONTEXT), the environment wins, as it always has, and `warning` says which
+ * variable overrode what, so a half-overridden context (endpoints from go-micro's MICRO_REGISTRY_ADDRESS,
+ * CA from the context) does not fail in silence. Flags win over both and are not mentioned.
+ */
+export function environmentForContext(env: Env, selected: SelectedContext | undefined, flags: Readonly<Record<string, unknown>>): { env: Env; warning?: string } {
+  if (selected === undefined) return { env };
+  const given = (v: string | undefined): boolean => v !== undefined && v.trim() !== '';
+  const out: Env = { ...env };
+  const overrides: string[] = [];
+  for (const field of contextFields) {
+    const defined = selected.settings[field];
+    if (defined === undefined || (Array.isArray(defined) && defined.length === 0) || defined === '') continue;
+    // A flag (named as the field) wins over both: nothing to say.
+    if (flags[field] !== undefined) continue;
+    const variables = (overridingVariables[field] ?? []).filter((v) => given(env[v]));
+    if (variables.length === 0) continue;
+    if (selected.source === '--context') {
+      for (const v of variables) delete out[v];
+    } else {
+      overrides.push(`${variables[0]} (${field})`);
+    }
+  }
+  if (overrides.length === 0) return { env: out };
+  return {
+    env: out,
+    warning: `the environment overrides context "${selected.name}": ${overrides.join(', ')}; pass --context ${selected.name} to use the context's settings`,
+  };
+}

@@ -2,6 +2,7 @@
 // so tests can hand them a TestIO and read back what a person would have seen.
 import type { Readable } from 'node:stream';
 import type { Env } from './config.js';
+import { sanitize } from './render/sanitize.js';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -18,7 +19,15 @@ export interface IO {
   columns(): number;
   /** Terminal height of stdout, for full-screen output (24 when unknown). */
   rows?(): number;
+  /** Calls `listener` when the terminal of stdout is resized (SIGWINCH); returns the function that stops it. */
+  onResize?(listener: () => void): () => void;
   env: Env;
+  /** The first error writing stdout other than EPIPE (ENOSPC, EIO), once one happened. */
+  stdoutFailure?(): NodeJS.ErrnoException | undefined;
+  /** Resolves once everything written to stdout so far has gone out (or failed). */
+  flushStdout?(): Promise<void>;
+  /** A promise while stdout's buffer is full (its reader is slow), resolved when it drains; else undefined. */
+  stdoutReady?(): Promise<void> | undefined;
 }
 
 /** Colour is on for a terminal unless NO_COLOR or --no-color say no; FORCE_COLOR turns it on anywhere. */
@@ -32,8 +41,10 @@ export function colourEnabled(isTTY: boolean, env: Env, flag: boolean | undefine
 
 export function processIO(): IO {
   // A reader that goes away (`micro-reg list | head`) is not an error: the rest of the output is dropped.
+  // Any other failure (`list > /dev/full`) is kept for main() to report once the command has written.
+  let failure: NodeJS.ErrnoException | undefined;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
+    if (e.code !== 'EPIPE') failure ??= e;
   });
   return {
     stdout: process.stdout,
@@ -44,7 +55,24 @@ export function processIO(): IO {
     stdinIsTTY: process.stdin.isTTY === true,
     columns: () => process.stdout.columns || Number(process.env.COLUMNS) || 80,
     rows: () => process.stdout.rows || Number(process.env.LINES) || 24,
+    onResize: (listener) => {
+      process.stdout.on('resize', listener);
+      return () => process.stdout.off('resize', listener);
+    },
     env: process.env,
+    stdoutFailure: () => failure,
+    flushStdout: () => new Promise<void>((resolve) => process.stdout.write('', () => resolve())),
+    stdoutReady: () => {
+      const out = process.stdout;
+      if (!out.writableNeedDrain || out.destroyed) return undefined;
+      return new Promise<void>((resolve) => {
+        const done = (): void => {
+          out.off('drain', done).off('close', done).off('error', done);
+          resolve();
+        };
+        out.on('drain', done).on('close', done).on('error', done);
+      });
+    },
   };
 }
 
@@ -82,8 +110,10 @@ const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '
  * A spinner on stderr for reads that take longer than ~300 ms; never when stderr is not a terminal.
  * Returns the function that stops it and clears its line.
  */
-export function startSpinner(io: IO, message: string, delayMs = 300): () => void {
+export function startSpinner(io: IO, text: string, delayMs = 300): () => void {
   if (!io.stderrIsTTY) return () => undefined;
+  // The message may name a service from the command line: its own escapes are the only ones written.
+  const message = sanitize(text);
   let frame = 0;
   let shown = false;
   let interval: NodeJS.Timeout | undefined;

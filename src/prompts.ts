@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import { CancelledError } from './errors.js';
 import type { IO } from './io.js';
+import { sanitize } from './render/sanitize.js';
 
 export interface Choice<T> {
   name: string;
@@ -14,6 +15,8 @@ export interface Prompts {
   text(message: string, opts?: { default?: string; validate?: (value: string) => string | undefined }): Promise<string>;
   confirm(message: string, defaultAnswer: boolean): Promise<boolean>;
   checkbox<T>(message: string, choices: readonly Choice<T>[]): Promise<T[]>;
+  /** A secret: typed characters shown as `*`, as etcdctl asks for a password. */
+  password(message: string): Promise<string>;
 }
 
 /**
@@ -30,21 +33,27 @@ function cancelled(e: unknown): never {
   throw e;
 }
 
+/**
+ * Prompt texts quote service names, node ids and keys read from etcd: they are shown through the
+ * sanitiser, as everything else is (the prompt paints them itself, so the escapes are not dimmed).
+ */
 export async function loadPrompts(io: IO): Promise<Prompts> {
-  const { input, confirm, checkbox } = await import('@inquirer/prompts');
+  const { input, confirm, checkbox, password } = await import('@inquirer/prompts');
+  const safe = (text: string): string => sanitize(text);
   const context = { input: io.stdin as Readable, output: io.stderr as unknown as NodeJS.WritableStream };
   return {
     text: (message, opts = {}) =>
       input(
         {
-          message,
+          message: safe(message),
           ...(opts.default !== undefined ? { default: opts.default } : {}),
           ...(opts.validate ? { validate: (v: string) => opts.validate!(v) ?? true } : {}),
         },
         context,
       ).catch(cancelled),
-    confirm: (message, defaultAnswer) => confirm({ message, default: defaultAnswer }, context).catch(cancelled),
+    confirm: (message, defaultAnswer) => confirm({ message: safe(message), default: defaultAnswer }, context).catch(cancelled),
     checkbox: <T>(message: string, choices: readonly Choice<T>[]) =>
-      checkbox<T>({ message, choices: choices.map((c) => ({ name: c.name, value: c.value, checked: c.checked ?? false })), pageSize: 15, loop: false }, context).catch(cancelled),
+      checkbox<T>({ message: safe(message), choices: choices.map((c) => ({ name: safe(c.name), value: c.value, checked: c.checked ?? false })), pageSize: 15, loop: false }, context).catch(cancelled),
+    password: (message) => password({ message: safe(message), mask: '*' }, context).catch(cancelled),
   };
 }

@@ -40,7 +40,7 @@ async function readRecords(ctx: CommandContext, service: string | undefined): Pr
 /** Asks (or takes --yes), then deletes the unreachable nodes' keys if they are unchanged since the read. */
 async function prune(ctx: CommandContext, down: { record: NodeRecord; node: CheckedNode }[], yes: boolean): Promise<boolean> {
   if (!yes) {
-    const list = down.map(({ node }) => `  ${node.service} ${node.id} (${node.address || 'no address'})`).join('\n');
+    const list = down.map(({ node }) => `  ${ctx.safeErr(`${node.service} ${node.id} (${node.address || 'no address'}) ${node.key}`)}`).join('\n');
     ctx.io.stderr.write(`Unreachable nodes:\n${list}\n`);
     const ok = await (await loadPrompts(ctx.io)).confirm(`Deregister ${down.length} unreachable node${down.length === 1 ? '' : 's'}?`, false);
     if (!ok) {
@@ -70,7 +70,7 @@ export function checkCommand(run: Runner): Command {
     .option('-y, --yes', 'with --prune: do not ask')
     .action(
       run(async (ctx, service: string | undefined, opts: CheckOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'check');
+        ctx.requireOutput('check');
         const concurrency = parseWholeNumber(opts.concurrency, '--concurrency', 1, maxConcurrency);
         const timeoutMs = parseDuration(opts.connectTimeout, '--connect-timeout');
         if (timeoutMs <= 0) throw new UsageError('invalid --connect-timeout: it must be more than 0');

@@ -2,7 +2,7 @@
 // options, so that every command (and every option added later) completes without editing a list.
 import { Argument, Command, type Option } from 'commander';
 import { contextFields } from '../contexts.js';
-import { outputFormats } from '../context.js';
+import { commandOutputs, outputFormats } from '../outputs.js';
 import { type CommandSpec, type CompletionSpec, type OperandCompletion, type OptionSpec, type Shell, type ValueCompletion, renderCompletion, shells } from '../render/completion.js';
 import { type Runner, withExamples } from './command.js';
 
@@ -11,15 +11,22 @@ export const connectionOptions = ['--endpoints', '--user', '--password', '--cace
 
 const layoutWords = ['micro', 'domain', 'legacy', 'v2', 'auto'];
 
-function valueOf(o: Option): ValueCompletion | undefined {
+function valueOf(o: Option, path: string): ValueCompletion | undefined {
   if (!o.required && !o.optional) return undefined;
   if (o.argChoices) return { kind: 'words', words: [...o.argChoices] };
   switch (o.long) {
     case '--output':
-      return { kind: 'words', words: [...outputFormats] };
+      // Each command's own formats (outputs.ts), and kubectl's spelling where names is one.
+      return { kind: 'words', words: [...(commandOutputs[path] ?? outputFormats)] };
+    case '--version':
+      return { kind: 'versions' };
+    case '--node':
+      return { kind: 'nodes' };
     case '--layout':
       return { kind: 'words', words: layoutWords };
     case '--context':
+    case '--against-context':
+    case '--context-b':
       return { kind: 'contexts' };
     case '--unset':
       return { kind: 'words', words: [...contextFields] };
@@ -33,9 +40,9 @@ function valueOf(o: Option): ValueCompletion | undefined {
   }
 }
 
-function optionSpec(o: Option): OptionSpec {
+function optionSpec(o: Option, path = ''): OptionSpec {
   const spec: OptionSpec = { names: [o.short, o.long].filter((n): n is string => n !== undefined), description: o.description };
-  const value = valueOf(o);
+  const value = valueOf(o, path);
   if (value !== undefined) spec.value = value;
   return spec;
 }
@@ -51,13 +58,14 @@ function operandOf(cmd: Command): OperandCompletion {
   return { kind: 'none' };
 }
 
-function describeCommand(cmd: Command): CommandSpec {
+function describeCommand(cmd: Command, parent = ''): CommandSpec {
+  const path = parent === '' ? cmd.name() : `${parent} ${cmd.name()}`;
   return {
     name: cmd.name(),
     aliases: cmd.aliases(),
     description: cmd.description().split('\n')[0] ?? '',
-    options: [...cmd.options.map(optionSpec), help],
-    subcommands: cmd.commands.map(describeCommand),
+    options: [...cmd.options.map((o) => optionSpec(o, path)), help],
+    subcommands: cmd.commands.map((c) => describeCommand(c, path)),
     operand: operandOf(cmd),
   };
 }
@@ -66,8 +74,9 @@ function describeCommand(cmd: Command): CommandSpec {
 export function describeProgram(program: Command): CompletionSpec {
   return {
     program: program.name(),
-    options: [...program.options.map(optionSpec), help],
-    commands: program.commands.map(describeCommand),
+    options: [...program.options.map((o) => optionSpec(o)), help],
+    // `__complete` is the scripts' own helper, not something to offer.
+    commands: program.commands.filter((c) => !c.name().startsWith('__')).map((c) => describeCommand(c)),
     connectionOptions,
   };
 }

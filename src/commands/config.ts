@@ -3,13 +3,14 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { type ContextSettings, type GlobalFlags, resolveRegistryConfig } from '../config.js';
-import { loadConfigFile, saveConfigFile } from '../config-file.js';
+import { defaultConfigFilePath, loadConfigFile, saveConfigFile, withConfigFileLock } from '../config-file.js';
 import type { CommandContext } from '../context.js';
 import { type ConfigFile, type ContextField, checkContextName, contextFields, contextViews, deleteContext, emptyConfigFile, setContext, useContext } from '../contexts.js';
 import { CliError, NotFoundError, UsageError } from '../errors.js';
 import { renderJson } from '../render/json.js';
 import { renderContextNames, renderContexts } from '../render/contexts.js';
 import { type Runner, collect, withExamples } from './command.js';
+import { sanitize } from '../render/sanitize.js';
 
 function load(ctx: CommandContext): { path: string; file: ConfigFile } {
   const loaded = loadConfigFile(ctx.io.env);
@@ -70,7 +71,7 @@ export function configCommand(run: Runner): Command {
     .description('list the contexts; * marks the current one (passwords are masked)')
     .action(
       run(async (ctx) => {
-        ctx.requireOutput(['table', 'wide', 'json', 'names'], 'config get-contexts');
+        ctx.requireOutput('config get-contexts');
         const { path, file } = load(ctx);
         const views = contextViews(file);
         if (ctx.json) ctx.io.stdout.write(renderJson(views, ctx.io.stdoutIsTTY));
@@ -85,7 +86,7 @@ export function configCommand(run: Runner): Command {
     run(async (ctx) => {
       const { path, file } = load(ctx);
       if (file.currentContext === undefined) throw new NotFoundError(`no current context is set in ${path}`, 'choose one with micro-reg config use-context NAME');
-      ctx.io.stdout.write(`${file.currentContext}\n`);
+      ctx.io.stdout.write(`${sanitize(file.currentContext)}\n`);
     }),
   );
   withExamples(currentContext, ['micro-reg config current-context', 'micro-reg --context staging list   # one command in another context']);
@@ -95,8 +96,11 @@ export function configCommand(run: Runner): Command {
     .argument('<context>', 'context name')
     .action(
       run(async (ctx, name: string) => {
-        const { path, file } = load(ctx);
-        saveConfigFile(path, useContext(file, name));
+        const path = await withConfigFileLock(defaultConfigFilePath(ctx.io.env), () => {
+          const { path, file } = load(ctx);
+          saveConfigFile(path, useContext(file, name));
+          return path;
+        });
         ctx.info(`Switched to context "${name}".`);
       }),
     );
@@ -120,10 +124,15 @@ export function configCommand(run: Runner): Command {
     .action(
       run(async (ctx, name: string, opts: SetContextOptions) => {
         checkContextName(name);
-        const { path, file } = load(ctx);
-        const result = setContext(file, name, changesFrom(opts), parseUnset(opts.unset));
-        validate(name, result.file.contexts[name]!);
-        saveConfigFile(path, result.file);
+        const changes = changesFrom(opts);
+        const unset = parseUnset(opts.unset);
+        const { path, result } = await withConfigFileLock(defaultConfigFilePath(ctx.io.env), () => {
+          const { path, file } = load(ctx);
+          const result = setContext(file, name, changes, unset);
+          validate(name, result.file.contexts[name]!);
+          saveConfigFile(path, result.file);
+          return { path, result };
+        });
         ctx.info(`Context "${name}" ${result.created ? 'created' : 'modified'} in ${path}.`);
       }),
     );
@@ -138,9 +147,12 @@ export function configCommand(run: Runner): Command {
     .argument('<context>', 'context name')
     .action(
       run(async (ctx, name: string) => {
-        const { path, file } = load(ctx);
-        const result = deleteContext(file, name);
-        saveConfigFile(path, result.file);
+        const { path, result } = await withConfigFileLock(defaultConfigFilePath(ctx.io.env), () => {
+          const { path, file } = load(ctx);
+          const result = deleteContext(file, name);
+          saveConfigFile(path, result.file);
+          return { path, result };
+        });
         if (result.wasCurrent) ctx.warn(`this removed the current context; choose another with micro-reg config use-context NAME`);
         ctx.info(`Deleted context "${name}" from ${path}.`);
       }),

@@ -10,7 +10,9 @@ import { keySegment } from '../registry/keys.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import { type RemovalOutcome, recordStore } from '../registry/store.js';
+import { compareVersions } from '../registry/versions.js';
 import { nodeChoiceLabel, renderNodeRecords, renderRemovalJson } from '../render/registration.js';
+import { sanitize } from '../render/sanitize.js';
 import type { Style } from '../render/table.js';
 import { type Runner, collect, withExamples } from './command.js';
 
@@ -37,15 +39,15 @@ export function selectNodes(service: string, records: readonly NodeRecord[], opt
   if (opts.version !== undefined) {
     picked = picked.filter((r) => r.service.version === opts.version);
     if (picked.length === 0) {
-      const versions = [...new Set(records.map((r) => r.service.version))].sort();
+      const versions = [...new Set(records.map((r) => r.service.version))].sort(compareVersions);
       throw new NotFoundError(`service ${service} has no version ${opts.version}`, `its versions: ${versions.join(', ')}`);
     }
   }
   const unknownIds: string[] = [];
   if (opts.node !== undefined) {
     const ids = new Set(opts.node);
-    const byId = picked.filter((r) => ids.has(r.service.nodes[0]!.id));
-    for (const id of ids) if (!byId.some((r) => r.service.nodes[0]!.id === id)) unknownIds.push(id);
+    const byId = picked.filter((r) => nodeNames(r).some((n) => ids.has(n)));
+    for (const id of ids) if (!byId.some((r) => nodeNames(r).includes(id))) unknownIds.push(id);
     if (byId.length === 0) {
       const known = picked.map((r) => r.service.nodes[0]!.id).sort();
       throw new NotFoundError(`service ${service} has no node ${opts.node.join(', ')}${opts.version !== undefined ? ` in version ${opts.version}` : ''}`, `its nodes: ${known.join(', ')}`);
@@ -53,6 +55,16 @@ export function selectNodes(service: string, records: readonly NodeRecord[], opt
     picked = byId;
   }
   return { records: picked, unknownIds };
+}
+
+/**
+ * What --node may name a record by: its id, or the id or key segment as shown. A node whose id or key
+ * holds a control character or a byte that is not UTF-8 (shown as \n, \xff …) is named as shown, since
+ * a shell argument cannot hold such a byte; a real U+FFFD is itself, so its look-alike is never picked.
+ */
+export function nodeNames(record: NodeRecord): string[] {
+  const id = record.service.nodes[0]!.id;
+  return [id, sanitize(id), sanitize(record.key.slice(record.key.lastIndexOf('/') + 1))];
 }
 
 /** Reads the service's records (exit 3 when it has none). */
@@ -98,7 +110,7 @@ export function deregisterCommand(run: Runner): Command {
     .option('--dry-run', 'list what would be removed and delete nothing')
     .action(
       run(async (ctx, service: string, opts: DeregisterOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'deregister');
+        ctx.requireOutput('deregister');
         keySegment(service, 'service name');
         if (opts.all && opts.node) throw new UsageError('--all and --node exclude each other');
         const chosen = opts.all || opts.node !== undefined || opts.version !== undefined;

@@ -7,16 +7,17 @@ import { parseWholeNumber } from '../config.js';
 import { readToEnd } from '../io.js';
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { UnavailableError, UsageError } from '../errors.js';
-import { onTerminate } from '../signals.js';
+import { QuotaExceededError, UnavailableError, UsageError, fileError } from '../errors.js';
+import { onTerminate, outputFailed } from '../signals.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
 import { leaseHex } from '../registry/codec.js';
 import { keepAlive } from '../registry/keepalive.js';
 import { keySpace } from '../registry/keys.js';
 import type { Service } from '../registry/model.js';
 import { addressProblem, defaultNodeId, defaultTtl, defaultVersion, encodeRecords, nameProblem, parseMeta, serviceFromFile, serviceFromInput } from '../registry/records.js';
-import { type Written, recordStore } from '../registry/store.js';
+import { type RemovalReport, type Written, recordStore } from '../registry/store.js';
 import { renderDryRun, renderRegistered, renderRegistrationJson } from '../render/registration.js';
+import { formatDuration } from '../render/table.js';
 import { type Runner, collect, withExamples } from './command.js';
 
 interface RegisterOptions {
@@ -46,7 +47,7 @@ async function readServiceFile(path: string, stdin: CommandContext['io']['stdin'
   try {
     text = path === '-' ? await readToEnd(stdin, maxServiceFileBytes) : readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read --file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw fileError(path, e);
   }
   if (text === undefined) throw new UsageError(`--file ${path}: more than ${maxServiceFileBytes / 1024 / 1024} MiB; expected one go-micro Service`);
   return text;
@@ -74,6 +75,23 @@ async function askMissing(ctx: CommandContext, opts: RegisterOptions): Promise<R
     out.meta = splitList(meta);
   }
   if (opts.endpoint === undefined) out.endpoint = splitList(await ask.text('Endpoints (names such as Say.Hello, comma-separated; empty for none)'));
+  // A record on a lease dies with it: say how long it lives, and whether something keeps it alive.
+  if (opts.ttl === undefined) {
+    out.ttl = await ask.text('TTL in seconds (0: never expires)', {
+      default: String(defaultTtl),
+      validate: (v) => {
+        try {
+          parseTtl(v);
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      },
+    });
+  }
+  if (opts.keepalive === undefined && !opts.dryRun && parseTtl(out.ttl) > 0) {
+    out.keepalive = await ask.confirm('Keep the node registered (stay in the foreground renewing the lease; Ctrl-C deregisters)?', false);
+  }
   return out;
 }
 
@@ -97,8 +115,8 @@ export function registerCommand(run: Runner): Command {
     .option('--dry-run', 'print the key and value and write nothing')
     .action(
       run(async (ctx, opts: RegisterOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'register');
-        const ttl = parseTtl(opts.ttl);
+        ctx.requireOutput('register');
+        let ttl = parseTtl(opts.ttl);
         if (opts.keepalive && ttl === 0) throw new UsageError('--keepalive needs a lease: give --ttl more than 0');
         if (opts.keepalive && opts.dryRun) throw new UsageError('--keepalive and --dry-run exclude each other');
         const config = ctx.config;
@@ -108,6 +126,8 @@ export function registerCommand(run: Runner): Command {
         if (opts.file !== undefined) {
           const clash = (['name', 'version', 'address', 'id', 'meta', 'endpoint'] as const).filter((k) => opts[k] !== undefined);
           if (clash.length > 0) throw new UsageError(`--file describes the whole service: drop ${clash.map((k) => `--${k}`).join(', ')}`);
+          // Both would read standard input: the password took it all, the file would wait for ever.
+          if (opts.file === '-' && ctx.flags.passwordStdin) throw new UsageError('--password-stdin and --file - both read standard input', 'give the Service file by path, or the password through ETCD_PASSWORD or a context');
           service = serviceFromFile(await readServiceFile(opts.file, ctx.io.stdin), opts.file === '-' ? 'stdin' : opts.file);
         } else {
           let input = opts;
@@ -118,6 +138,8 @@ export function registerCommand(run: Runner): Command {
               throw new UsageError(`missing ${missing.map((k) => `--${k}`).join(' and ')}`, 'register needs --name and --address (or --file); run it on a terminal for a form');
             }
             input = await askMissing(ctx, opts);
+            ttl = parseTtl(input.ttl);
+            opts = { ...opts, keepalive: input.keepalive };
           }
           service = serviceFromInput(
             {
@@ -139,48 +161,73 @@ export function registerCommand(run: Runner): Command {
           ctx.info('dry run: nothing was written');
           return;
         }
-        const registry = await ctx.registry();
-        const store = recordStore(space.layout, registry);
-        const show = (w: Written): void => {
-          if (ctx.json) ctx.io.stdout.write(renderRegistrationJson(w.records, w.ttl, w.lease, ctx.io.stdoutIsTTY));
-          else ctx.io.stdout.write(renderRegistered(w, ctx.style()));
-        };
-        const written = await store.write(records, ttl);
-        // Said once the record is there: a refused write leaves nothing that never expires.
-        if (ttl === 0) ctx.warn(`--ttl 0: the record has no ${space.layout === 'v2' ? 'TTL' : 'lease'} and never expires; remove it with micro-reg deregister`);
-        show(written);
-        if (!opts.keepalive) return;
-
+        // --keepalive: from here on a signal (or a failed stdout) never kills the process before it has
+        // removed what it wrote: the handlers are in place before the first lease is granted, and a
+        // stop during the write takes effect once the write is done (and then removes it).
         const stop = new AbortController();
-        const off = onTerminate((why) => {
-          if (!stop.signal.aborted) ctx.info(`${why === 'pipe' ? 'stdout closed' : why}: deregistering…`);
-          stop.abort();
-        });
-        // v2 keys have no lease: their own TTL is what is kept alive.
-        const every = `every ${Math.max(0.2, ttl / 3).toFixed(1)}s; Ctrl-C or SIGTERM deregisters`;
-        ctx.info(written.lease === undefined ? `refreshing the key TTL of ${ttl}s ${every}` : `keeping lease ${leaseHex(written.lease)} alive ${every}`);
-        let last: Written;
+        let outputError: NodeJS.ErrnoException | undefined;
+        const off = opts.keepalive
+          ? onTerminate((why, error) => {
+              if (why === 'output') outputError = error;
+              if (!stop.signal.aborted) ctx.info(`${why === 'pipe' ? 'stdout closed' : why === 'output' ? `stdout failed (${error?.code ?? 'error'})` : why}: deregistering…`);
+              stop.abort();
+            })
+          : undefined;
         try {
-          last = await keepAlive(store, written, stop.signal, {
-            unreachable: (e) => ctx.warn(`etcd does not answer (${e.message}); retrying every second`),
+          const registry = await ctx.registry();
+          const store = recordStore(space.layout, registry);
+          const show = (w: Written): void => {
+            if (ctx.json) ctx.io.stdout.write(renderRegistrationJson(w.records, w.ttl, w.lease, ctx.io.stdoutIsTTY));
+            else ctx.io.stdout.write(renderRegistered(w, ctx.style()));
+          };
+          // Two keepalives on one id would take the key from each other in turn: the second one says so.
+          if (opts.keepalive && !stop.signal.aborted) await store.claim?.(records);
+          if (stop.signal.aborted) {
+            ctx.info('nothing was registered');
+            return;
+          }
+          const written = await store.write(records, ttl);
+          // Said once the record is there: a refused write leaves nothing that never expires.
+          if (ttl === 0) ctx.warn(`--ttl 0: the record has no ${space.layout === 'v2' ? 'TTL' : 'lease'} and never expires; remove it with micro-reg deregister`);
+          show(written);
+          if (!opts.keepalive) {
+            // A one-shot registration quietly dies with its lease: say so to the person at the terminal.
+            if (ttl > 0 && ctx.io.stderrIsTTY && !ctx.json) {
+              ctx.info(`note: the record expires in ${formatDuration(ttl)} unless renewed: run with --keepalive to keep it registered (--ttl 0: never expires)`);
+            }
+            return;
+          }
+
+          // v2 keys have no lease: their own TTL is what is kept alive.
+          const every = `every ${Math.max(0.2, ttl / 3).toFixed(1)}s; Ctrl-C or SIGTERM deregisters`;
+          if (!stop.signal.aborted) ctx.info(written.lease === undefined ? `refreshing the key TTL of ${ttl}s ${every}` : `keeping lease ${leaseHex(written.lease)} alive ${every}`);
+          const last = await keepAlive(store, written, stop.signal, {
+            unreachable: (e) => ctx.warn(`${e instanceof QuotaExceededError ? e.message : `etcd does not answer (${e.message})`}; retrying every second`),
             reachable: (ms) => ctx.info(`etcd answers again after ${(ms / 1000).toFixed(1)}s`),
             lost: () => ctx.warn(written.lease === undefined ? 'key lost (expired or deleted): registering again' : 'lease lost (expired or revoked): registering again'),
             rewritten: (w) => {
               ctx.info(w.lease === undefined ? 'registered again' : `registered again on lease ${leaseHex(w.lease)}`);
               if (ctx.json) show(w);
             },
+            reclaimed: (r) => ctx.warn(r.rewritten ? `${r.key} was ${r.reason}: written back` : `${r.key} was ${r.reason}, and changed again while being written back: looking again`),
           });
+          let removal: RemovalReport;
+          try {
+            removal = await store.remove(last);
+          } catch (e) {
+            if (!(e instanceof UnavailableError)) throw e;
+            throw new UnavailableError(`could not deregister: ${e.message}`, `the record stays until its ${last.lease === undefined ? 'TTL runs out' : 'lease expires'} (within ${last.ttl}s); or run micro-reg deregister ${last.records[0]!.service.name} --node ${last.records[0]!.service.nodes[0]!.id} --yes`);
+          }
+          // Exactly what went: a key another writer holds now is theirs, and is named as kept.
+          const what = removal.removed.length === 1 ? removal.removed[0]! : `${removal.removed.length} nodes`;
+          const revoked = last.lease === undefined ? '' : `; lease ${leaseHex(last.lease)} revoked`;
+          if (removal.removed.length > 0) ctx.info(`deregistered ${what}${revoked}`);
+          else ctx.info(`deregistered nothing${revoked}`);
+          for (const k of removal.kept) ctx.warn(`kept ${k.key}: ${k.reason === 'changed' ? 'written by another writer since' : 'already gone'}`);
+          if (outputError) throw outputFailed(outputError);
         } finally {
-          off();
+          off?.();
         }
-        try {
-          await store.remove(last);
-        } catch (e) {
-          if (!(e instanceof UnavailableError)) throw e;
-          throw new UnavailableError(`could not deregister: ${e.message}`, `the record stays until its ${last.lease === undefined ? 'TTL runs out' : 'lease expires'} (within ${last.ttl}s); or run micro-reg deregister ${last.records[0]!.service.name} --node ${last.records[0]!.service.nodes[0]!.id} --yes`);
-        }
-        const what = last.records.length === 1 ? last.records[0]!.key : `${last.records.length} nodes`;
-        ctx.info(last.lease === undefined ? `deregistered ${what}` : `deregistered ${what}; lease ${leaseHex(last.lease)} revoked`);
       }),
     );
   return withExamples(cmd, [

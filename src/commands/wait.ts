@@ -9,7 +9,7 @@ import { matchesSelectors, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { RecordFilter } from '../registry/watch.js';
 import { renderServicesJson } from '../render/json.js';
-import { onTerminate } from '../signals.js';
+import { onTerminate, outputFailed } from '../signals.js';
 import { type Runner, collect, withExamples } from './command.js';
 import { parseCount, startPipeline } from './watch.js';
 
@@ -37,7 +37,7 @@ export function waitCommand(run: Runner): Command {
     .addHelpText('after', '\nHere --timeout is how long to wait in all (default 60s); each etcd request still has a 5s deadline at most.')
     .action(
       run(async (ctx, service: string, opts: WaitOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'wait');
+        ctx.requireOutput('wait');
         keySegment(service, 'service name');
         if (opts.gone && opts.nodes !== undefined) throw new UsageError('--gone and --nodes do not go together');
         const want = opts.nodes === undefined ? 1 : parseCount(opts.nodes, '--nodes');
@@ -58,7 +58,7 @@ export function waitCommand(run: Runner): Command {
           const line = progress(shown);
           if (!showProgress || line === lastProgress) return;
           lastProgress = line;
-          ctx.io.stderr.write(`\r${line}\x1b[K`);
+          ctx.io.stderr.write(`\r${ctx.safeErr(line)}\x1b[K`);
         };
 
         let finish: (error?: unknown) => void = () => undefined;
@@ -81,12 +81,16 @@ export function waitCommand(run: Runner): Command {
               report(shown);
               if (holds(shown)) finish();
             },
-            status: (state, detail) => ctx.info(state === 'reconnecting' ? `${showProgress ? '\n' : ''}reconnecting… (${detail})` : detail),
+            status: (state, detail) => {
+              // The progress line has no newline of its own yet.
+              if (state === 'reconnecting' && showProgress) ctx.io.stderr.write('\n');
+              ctx.info(state === 'reconnecting' ? `reconnecting… (${detail})` : detail);
+            },
             warn: (message) => ctx.warn(message),
           },
           (error) => finish(error),
         );
-        const stopListening = onTerminate(() => finish(new CancelledError('interrupted')));
+        const stopListening = onTerminate((why, error) => finish(why === 'output' && error ? outputFailed(error) : new CancelledError('interrupted')));
         const timer = setTimeout(() => finish(timedOut(pipeline.shown())), Math.max(0, deadline - Date.now()));
         try {
           const shown = pipeline.shown();

@@ -1,5 +1,6 @@
 // `micro-reg watch [service…]`: a live, lossless stream of registry changes, as lines, JSON lines or a
 // full-screen table (--live).
+import type { ReadStream } from 'node:tty';
 import { Command } from 'commander';
 import { parseDuration, parseWholeNumber } from '../config.js';
 import type { CommandContext } from '../context.js';
@@ -8,9 +9,11 @@ import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
 import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch.js';
-import { formatClock, renderEventJson, renderEventLine, renderLiveScreen, type LiveRow } from '../render/events.js';
-import { onTerminate } from '../signals.js';
-import { type Runner, collect, withExamples } from './command.js';
+import { type LineWidths, type LiveRow, formatClock, layoutLiveScreen, liveScreenText, renderEventJson, renderEventLine } from '../render/events.js';
+import { safeText } from '../render/sanitize.js';
+import type { Style } from '../render/table.js';
+import { onTerminate, outputFailed } from '../signals.js';
+import { type Runner, collect, parseRevision, withExamples } from './command.js';
 
 interface WatchOptions {
   selector?: string[];
@@ -18,6 +21,7 @@ interface WatchOptions {
   live?: boolean;
   count?: string;
   for?: string;
+  sinceRevision?: string;
 }
 
 /** What a watch shows events on. */
@@ -41,6 +45,8 @@ export function describeShown(records: readonly NodeRecord[]): string {
 
 export interface FollowHandlers {
   event(event: RegistryEvent, pipeline: WatchPipeline): void;
+  /** Back-pressure from the output (PipelineHandlers.ready). */
+  ready?(): Promise<void> | undefined;
   status(state: 'reconnecting' | 'resumed', detail: string): void;
   warn(message: string): void;
 }
@@ -56,15 +62,17 @@ export async function startPipeline(
   initial: boolean,
   handlers: FollowHandlers,
   fail: (error: unknown) => void,
+  sinceRevision?: string,
 ): Promise<WatchPipeline & { release(): void }> {
   const registry = await ctx.registry();
-  const sources = await eventSources(registry);
+  const sources = await eventSources(registry, sinceRevision !== undefined ? { sinceRevision } : {});
   let held: RegistryEvent[] | undefined = [];
   const pipeline: WatchPipeline = new WatchPipeline(
     sources,
     filter,
     {
       event: (e) => (held ? held.push(e) : handlers.event(e, pipeline)),
+      ready: () => handlers.ready?.(),
       status: (state, detail) => handlers.status(state, detail),
       malformed: (m) => {
         if (ctx.config.strict) ctx.reportMalformed([m]);
@@ -96,10 +104,11 @@ export async function startPipeline(
 /** Lines on stdout: human or JSON. */
 function lineOutput(ctx: CommandContext): EventOutput {
   const style = ctx.style();
+  const widths: LineWidths = [];
   return {
     started: (shown, revision) => ctx.info(`watching ${describeShown(shown)} at revision ${revision}`),
-    event: (e) => ctx.io.stdout.write(ctx.json ? renderEventJson(e) : renderEventLine(e, style)),
-    status: (state, detail) => ctx.info(state === 'reconnecting' ? `${ctx.paintErr.yellow('reconnecting…')} (${detail})` : detail),
+    event: (e) => ctx.io.stdout.write(ctx.json ? renderEventJson(e) : renderEventLine(e, style, widths)),
+    status: (state, detail) => (state === 'reconnecting' ? ctx.info(`(${detail})`, ctx.paintErr.yellow('reconnecting…')) : ctx.info(detail)),
     warn: (message) => ctx.warn(message),
     close: () => undefined,
   };
@@ -109,19 +118,55 @@ function lineOutput(ctx: CommandContext): EventOutput {
 const markMs = 3000;
 const redrawEveryMs = 100;
 const recentLines = 5;
+/** Keepalives renew leases without a change to watch: TTLs are asked for again this often, and counted down between. */
+const ttlRefreshMs = 10_000;
 
-/** The --live screen: the alternate screen of the terminal, redrawn at most every 100 ms, restored on close. */
-function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeRecord[], revisionNow: () => string): EventOutput {
+/** The keys of the live screen, as a terminal in raw mode sends them. */
+const liveKeyActions: Record<string, 'quit' | 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'> = {
+  q: 'quit',
+  Q: 'quit',
+  '\x1b': 'quit',
+  '\x03': 'quit',
+  '\x1b[A': 'up',
+  '\x1bOA': 'up',
+  k: 'up',
+  '\x1b[B': 'down',
+  '\x1bOB': 'down',
+  j: 'down',
+  '\x1b[5~': 'pageUp',
+  '\x1b[6~': 'pageDown',
+  ' ': 'pageDown',
+  '\x1b[H': 'home',
+  '\x1b[1~': 'home',
+  '\x1b[F': 'end',
+  '\x1b[4~': 'end',
+};
+
+/**
+ * The --live screen: the alternate screen of the terminal, redrawn at most every 100 ms and every second
+ * (the TTLs count down), at once on a resize, restored on close. Keys come from the terminal in raw mode;
+ * `quit` ends the watch.
+ */
+function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeRecord[], revisionNow: () => string, quit: () => void): EventOutput {
   const io = ctx.io;
-  const style = { ...ctx.style(), wide: false };
+  const wide = ctx.output === 'wide';
+  // Width and height are read at each draw: a resized terminal gets a screen of its new size.
+  const style = (): Style => ({ ...ctx.style(), width: io.columns(), wide });
   // By layout and key: a legacy (v3) and a v2 record may share a key under --layout auto.
   const marks = new Map<string, { mark: RegistryEvent['action']; at: number; record: NodeRecord }>();
   const markKey = (record: NodeRecord): string => `${record.layout}\0${record.key}`;
   const recent: string[] = [];
+  const recentWidths: LineWidths = [];
+  /** Seconds left on each lease when it was asked, and when. */
+  const leases = new Map<string, { ttl: number; at: number }>();
   let status = 'connected';
   let redrawTimer: NodeJS.Timeout | undefined;
   let lastDraw = 0;
   let open = false;
+  let scroll = 0;
+  let page = 1;
+  let maxScroll = 0;
+  const undo: (() => void)[] = [];
 
   const draw = (): void => {
     redrawTimer = undefined;
@@ -135,40 +180,100 @@ function liveOutput(ctx: CommandContext, describe: string, shownNow: () => NodeR
     // Deleted nodes stay on screen, struck through, while their mark lasts.
     for (const m of marks.values()) if (m.mark === 'delete') rows.push({ record: m.record, mark: 'delete' });
     const shown = rows.filter((r) => r.mark !== 'delete').map((r) => r.record);
+    const ttls = new Map<string, number>();
+    for (const [lease, t] of leases) ttls.set(lease, t.ttl < 0 ? t.ttl : t.ttl - Math.floor((now - t.at) / 1000));
     const title = `micro-reg watch ${describe} — ${describeShown(shown)} — revision ${revisionNow()} — ${formatClock(new Date())}`;
-    io.stdout.write(renderLiveScreen({ title, status, rows, recent }, style, io.rows?.() ?? 24));
+    const layout = layoutLiveScreen({ title, status, rows, recent, ttls, scroll, now }, style(), io.rows?.() ?? 24);
+    ({ scroll, maxScroll, page } = layout);
+    io.stdout.write(liveScreenText(layout.lines));
   };
   const schedule = (): void => {
     if (redrawTimer || !open) return;
     redrawTimer = setTimeout(draw, Math.max(0, redrawEveryMs - (Date.now() - lastDraw)));
   };
+  // TTLs: asked for the leases not known yet, and for all of them every ttlRefreshMs. A failure leaves them unknown (`?`).
+  let asking = false;
+  const askTtls = (all: boolean): void => {
+    if (asking) return;
+    const records = shownNow().filter((r) => r.lease !== undefined && (all || !leases.has(r.lease)));
+    if (records.length === 0) return;
+    asking = true;
+    void ctx
+      .registry()
+      .then((registry) => registry.leaseTtls(records))
+      .then((ttls) => {
+        const at = Date.now();
+        for (const [lease, ttl] of ttls) leases.set(lease, { ttl, at });
+        schedule();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        asking = false;
+      });
+  };
   const ticker = setInterval(() => open && draw(), 1000);
+  const refresher = setInterval(() => open && askTtls(true), ttlRefreshMs);
+
+  const onKey = (data: Buffer | string): void => {
+    const text = data.toString();
+    const action = liveKeyActions[text] ?? (text.startsWith('\x03') || text === 'q\r' ? 'quit' : undefined);
+    if (action === undefined) return;
+    if (action === 'quit') return quit();
+    if (action === 'up') scroll--;
+    if (action === 'down') scroll++;
+    if (action === 'pageUp') scroll -= page;
+    if (action === 'pageDown') scroll += page;
+    if (action === 'home') scroll = 0;
+    if (action === 'end') scroll = maxScroll;
+    scroll = Math.min(Math.max(0, scroll), maxScroll);
+    draw();
+  };
+  const listenToKeys = (): void => {
+    const stdin = io.stdin as Partial<ReadStream> & typeof io.stdin;
+    if (!io.stdinIsTTY || typeof stdin.setRawMode !== 'function') return;
+    stdin.setRawMode(true);
+    stdin.on('data', onKey);
+    stdin.resume();
+    undo.push(() => {
+      stdin.off('data', onKey);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+    });
+  };
   return {
     started: (shown, revision) => {
       ctx.info(`watching ${describeShown(shown)} at revision ${revision}`);
       io.stdout.write('\x1b[?1049h\x1b[?25l\x1b[2J');
       open = true;
+      listenToKeys();
+      if (io.onResize) undo.push(io.onResize(() => open && draw()));
       draw();
+      askTtls(false);
     },
     event: (e) => {
       marks.set(markKey(e.record), { mark: e.action, at: Date.now(), record: e.record });
-      recent.push(renderEventLine(e, { ...style, wide: false }).trimEnd());
+      recent.push(renderEventLine(e, { ...style(), tty: true, wide: false }, recentWidths).trimEnd());
       if (recent.length > recentLines) recent.shift();
+      // A new lease, or a lease granted again: ask for its TTL.
+      if (e.action !== 'delete' && e.record.lease !== undefined && e.previous?.lease !== e.record.lease) leases.delete(e.record.lease);
+      askTtls(false);
       schedule();
     },
     status: (state, detail) => {
-      status = state === 'reconnecting' ? style.paint.yellow(`reconnecting… (${detail})`) : `connected (${detail})`;
+      status = state === 'reconnecting' ? style().paint.yellow(safeText(`reconnecting… (${detail})`, style())) : safeText(`connected (${detail})`, style());
       if (!io.stderrIsTTY) ctx.info(state === 'reconnecting' ? `reconnecting… (${detail})` : detail);
       schedule();
     },
     warn: (message) => {
-      status = style.paint.yellow(message);
+      status = style().paint.yellow(safeText(message, style()));
       if (!io.stderrIsTTY) ctx.warn(message);
       schedule();
     },
     close: () => {
       clearInterval(ticker);
+      clearInterval(refresher);
       if (redrawTimer) clearTimeout(redrawTimer);
+      for (const u of undo.splice(0)) u();
       if (open) io.stdout.write('\x1b[?25h\x1b[?1049l');
       open = false;
     },
@@ -183,17 +288,19 @@ export function watchCommand(run: Runner): Command {
     .option('--live', 'a full-screen table of the current nodes, redrawn on change (terminal only)')
     .option('--count <n>', 'exit after N events')
     .option('--for <duration>', 'exit after this long, e.g. 30s or 5m')
+    .option('--since-revision <rev>', 'first replay every change after this etcd revision, then go on live (v3 layouts)')
     .action(
       run(async (ctx, services: string[], opts: WatchOptions) => {
-        ctx.requireOutput(['table', 'wide', 'json'], 'watch');
+        ctx.requireOutput('watch');
         const selectors = parseSelectors(opts.selector);
-        const matchName = nameMatcher(services);
+        const matchName = await nameMatcher(services);
         const count = opts.count === undefined ? undefined : parseCount(opts.count);
         const forMs = opts.for === undefined ? undefined : parseDuration(opts.for, '--for');
         if (forMs !== undefined && forMs <= 0) throw new UsageError('invalid --for: it must be more than 0');
         if (opts.live && ctx.json) throw new UsageError('--live draws a table: it does not go with -o json');
         if (opts.live && !ctx.io.stdoutIsTTY) throw new UsageError('--live needs a terminal', 'without --live, watch prints one line per event');
         if (opts.live && opts.initial) throw new UsageError('--live already shows the current nodes: drop --initial');
+        const sinceRevision = parseRevision(opts.sinceRevision, '--since-revision');
         const filter: RecordFilter = (r) => matchName(r.service.name) && matchesSelectors(r, selectors);
 
         let finish: (error?: unknown) => void = () => undefined;
@@ -218,11 +325,14 @@ export function watchCommand(run: Runner): Command {
             },
             status: (state, detail) => output?.status(state, detail),
             warn: (message) => (output ? output.warn(message) : ctx.warn(message)),
+            // Lines wait for a slow reader; the --live screen redraws on a timer and is never behind.
+            ready: () => (opts.live ? undefined : ctx.io.stdoutReady?.()),
           },
           (error) => finish(error),
+          sinceRevision,
         );
-        output = opts.live ? liveOutput(ctx, describe, () => pipeline.shown(), () => pipeline.revision) : lineOutput(ctx);
-        const stopListening = onTerminate(() => finish());
+        output = opts.live ? liveOutput(ctx, describe, () => pipeline.shown(), () => pipeline.revision, () => finish()) : lineOutput(ctx);
+        const stopListening = onTerminate((why, error) => finish(why === 'output' && error ? outputFailed(error) : undefined));
         const timer = forMs === undefined ? undefined : setTimeout(() => finish(), forMs);
         try {
           output.started(pipeline.shown(), pipeline.revision);

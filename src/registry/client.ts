@@ -1,13 +1,16 @@
 // The only module that talks to etcd's v3 API (and the only importer of etcd3). Every call has a
 // deadline, pages through large ranges, and turns etcd3's errors into CliErrors in one function.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
 import type * as Etcd3Module from 'etcd3';
 import type { ConnectionConfig } from '../config.js';
-import { AuthError, CliError, UnavailableError, UsageError } from '../errors.js';
+import { AuthError, CliError, QuotaExceededError, RevisionUnavailableError, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
+import { decodeBytes, encodeBytes } from './bytes.js';
 import type { RawKeyValue } from './codec.js';
-import { failover, hedgeDelay, memberOrder } from './failover.js';
+import { failover, hedgeDelay, memberOrder, writeAttemptDeadline } from './failover.js';
 import { prefixRangeEnd } from './keys.js';
 
 /** Keys in the first range request; later pages are sized from the values seen so far. */
@@ -18,6 +21,15 @@ const pageBytes = 8 * 1024 * 1024;
 const txnBatch = 64;
 /** Lease lookups in flight at once. */
 const leaseConcurrency = 16;
+/** How often a paged read starts again after etcd compacted the revision it was reading at. */
+const maxReadRestarts = 5;
+
+/** A random lease id: positive, below 2^63, as a decimal string (etcd's int64). */
+function newLeaseId(): string {
+  const [hi, lo] = [randomBytes(4).readUInt32BE() & 0x7fffffff, randomBytes(4).readUInt32BE()];
+  const id = (BigInt(hi) << 32n) | BigInt(lo);
+  return (id === 0n ? 1n : id).toString();
+}
 
 export interface RangeResult {
   kvs: RawKeyValue[];
@@ -50,7 +62,7 @@ function readFile(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${flag} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw fileError(path, e, flag);
   }
 }
 
@@ -63,15 +75,35 @@ const etcd3 = requireHere('etcd3') as typeof Etcd3Module;
 const requireFromEtcd3 = createRequire(requireHere.resolve('etcd3'));
 
 /**
+ * grpc-js hands TLS the endpoint's host as the SNI server name even when it is an IP address, which
+ * RFC 6066 forbids and Node reports on stderr (DEP0123), breaking a one-line `-o json` error. The
+ * server name is dropped for an IP: TLS then checks the certificate against the host, an IP, by its IP
+ * SANs. Reaches into grpc-js 1.14's secure connector; if that shape changes, nothing is altered.
+ */
+function withoutIpServerName<C extends object>(credentials: C): C {
+  type Connector = { connectionOptions?: { servername?: string } };
+  const creds = credentials as C & { _createSecureConnector?: (...args: unknown[]) => Connector };
+  const create = creds._createSecureConnector;
+  if (typeof create !== 'function') return credentials;
+  creds._createSecureConnector = function (this: unknown, ...args: unknown[]): Connector {
+    const connector = create.apply(this, args);
+    const options = connector.connectionOptions;
+    if (options?.servername !== undefined && isIP(options.servername) !== 0) delete options.servername;
+    return connector;
+  };
+  return credentials;
+}
+
+/**
  * etcd3 builds its TLS credentials itself and offers no way to skip verification; for
  * --insecure-skip-tls-verify we hand grpc-js's createSsl the verify options while etcd3 calls it.
+ * Every TLS credential made meanwhile also leaves the server name out for an IP (withoutIpServerName).
  */
 function withSkipVerify<T>(skip: boolean, make: () => T): T {
-  if (!skip) return make();
   const grpc = requireFromEtcd3('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
   const original = grpc.credentials.createSsl;
   grpc.credentials.createSsl = (root, key, chain) =>
-    original(root ?? null, key ?? null, chain ?? null, { rejectUnauthorized: false, checkServerIdentity: () => undefined });
+    withoutIpServerName(original(root ?? null, key ?? null, chain ?? null, skip ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : undefined));
   try {
     return make();
   } finally {
@@ -87,6 +119,8 @@ export function mapEtcdError(err: unknown, config: ConnectionConfig): unknown {
   if (err instanceof CliError) return err;
   const where = describeEndpoints(config);
   const message = err instanceof Error ? err.message : String(err);
+  const condition = mapEtcdCondition(message, where);
+  if (condition) return condition;
   if (err instanceof etcd3.EtcdAuthenticationFailedError || err instanceof etcd3.EtcdUserNotFoundError) {
     return new AuthError(`etcd at ${where} refused the user name or password`, 'check --user / --password (or ETCD_USERNAME / ETCD_PASSWORD)');
   }
@@ -107,9 +141,47 @@ export function mapEtcdError(err: unknown, config: ConnectionConfig): unknown {
     const tlsHint = config.tls
       ? 'check that etcd serves TLS there and that --cacert / --cert / --key are right'
       : 'check --endpoints (or MICRO_REGISTRY_ADDRESS) and that etcd is running; for TLS use https://';
-    return new UnavailableError(`cannot reach etcd at ${where}: ${firstLine(message)}`, tlsHint);
+    const worded = connectionFailure(message, { where, timeoutMs: config.timeoutMs, tls: config.tls });
+    return withCause(worded ?? new UnavailableError(`cannot reach etcd at ${where}: ${firstLine(message)}`, tlsHint), err);
   }
+  // A server that answers HTTP/2 but is not etcd (UNIMPLEMENTED "Received HTTP status code 404"): etcd is not there.
+  const notEtcd = /Received HTTP status code/.test(message) ? connectionFailure(message, { where, timeoutMs: config.timeoutMs, tls: config.tls }) : undefined;
+  if (notEtcd) return withCause(notEtcd, err);
   return err;
+}
+
+function revisionError(e: unknown, revision: string | undefined): unknown {
+  if (revision === undefined) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (/required revision has been compacted/i.test(message)) return new RevisionUnavailableError(revision, 'compacted');
+  if (/required revision is a future revision/i.test(message)) return new RevisionUnavailableError(revision, 'future');
+  return e;
+}
+
+/**
+ * Ordinary states of a working etcd that refuse a request: each gets its exit code and one line, never
+ * "a bug in micro-reg". (Compaction between pages and the per-transaction operation limit are handled
+ * where they occur, in rangePrefix and the batched transactions; these are what is left when they escape.)
+ */
+function mapEtcdCondition(message: string, where: string): CliError | undefined {
+  if (/database space exceeded|NOSPACE/i.test(message)) {
+    return new QuotaExceededError(
+      `etcd at ${where} is out of space (mvcc: database space exceeded) and refuses writes`,
+      'an operator must free space: etcdctl compact <revision>, etcdctl defrag, then etcdctl alarm disarm (see etcd\'s "space quota" docs)',
+    );
+  }
+  if (/required revision has been compacted/i.test(message)) {
+    return new UnavailableError(`etcd at ${where} compacted the revision being read (required revision has been compacted)`, 'etcd is compacting faster than micro-reg reads; run the command again');
+  }
+  if (/too many operations in txn request/i.test(message)) {
+    return new UsageError(`etcd at ${where} refused a transaction: too many operations in txn request`, 'etcd\'s --max-txn-ops is lower than 1; ask the operator to raise it');
+  }
+  return undefined;
+}
+
+/** The transport's own error stays attached (shown with --debug). */
+function withCause(mapped: CliError, cause: unknown): CliError {
+  return Object.assign(mapped, { cause });
 }
 
 /** grpc-js wraps the cause ("No connection established. Last error: Error: connect ECONNREFUSED …"); keep the cause. */
@@ -216,14 +288,21 @@ export class EtcdClient {
       let transient = false;
       try {
         const { value, member } = await failover(
-          (i, settled) => this.attempt.run({ etcd: this.members[order[i]!]!, deadline }, () => this.withDeadline(fn(), deadline, settled)),
+          (i, settled) => {
+            // A write has no company (it must not run twice at once): each member gets its share of what
+            // is left, so a silent one hands the write to the next instead of eating the whole deadline.
+            const until = opts.idempotent ? deadline : writeAttemptDeadline(deadline, order.length - i);
+            return this.attempt.run({ etcd: this.members[order[i]!]!, deadline: until }, () => this.withDeadline(fn(), until, settled));
+          },
           {
             members: order.length,
             deadline,
             hedgeAfterMs: opts.idempotent ? hedgeDelay(this.config.timeoutMs, order.length) : undefined,
             unanswered: (e) => {
               transient ||= isTransientClusterError(e);
-              return mapEtcdError(e, this.config) instanceof UnavailableError;
+              const mapped = mapEtcdError(e, this.config);
+              // Out of space is the cluster's answer: every member would give it.
+              return mapped instanceof UnavailableError && !(mapped instanceof QuotaExceededError);
             },
           },
         );
@@ -244,7 +323,7 @@ export class EtcdClient {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new UnavailableError(`etcd at ${describeEndpoints(this.config)} did not answer within ${this.config.timeoutMs} ms`, 'check that etcd is running and reachable, or raise --timeout')),
+        () => reject(connectionFailure('did not answer within', { where: describeEndpoints(this.config), timeoutMs: this.config.timeoutMs, tls: this.config.tls })!),
         Math.max(0, deadline - Date.now()) + 250,
       );
     });
@@ -264,22 +343,39 @@ export class EtcdClient {
    * bounded messages for large ones). With `onPage` each page is handed over as it arrives and not
    * kept, so a caller can decode and drop the raw bytes early.
    */
-  async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void } = {}): Promise<RangeResult> {
+  async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void; onRestart?: () => void; revision?: string } = {}): Promise<RangeResult> {
     const end = prefixRangeEnd(Buffer.from(prefix));
-    let revision: string | undefined;
+    // --revision: every page at that past revision (etcd's MVCC history, until compacted).
+    let revision: string | undefined = opts.revision;
     const fetch = (from: Buffer, limit: number): Promise<Etcd3Module.IRangeResponse> => {
       // Serializable, as go-micro reads: any live member answers from its own state, so a cluster that is
       // electing a leader or has lost quorum can still be read. The revision pins every page to one snapshot.
       const req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit, keys_only: opts.keysOnly ?? false, serializable: true };
       if (revision !== undefined) req.revision = revision;
-      const p = this.call(() => this.etcd.kv.range(req), { idempotent: true });
+      const p = this.call(() => this.etcd.kv.range(req), { idempotent: true }).catch((e: unknown) => {
+        throw revisionError(e, opts.revision);
+      });
       p.catch(() => undefined); // awaited below; never an unhandled rejection while a page is decoded
       return p;
     };
     const kvs: RawKeyValue[] = [];
     let pending: Promise<Etcd3Module.IRangeResponse> | undefined = fetch(Buffer.from(prefix), firstPageSize);
-    while (pending) {
-      const res: Etcd3Module.IRangeResponse = await pending;
+    for (let restarts = 0; pending; ) {
+      let res: Etcd3Module.IRangeResponse;
+      try {
+        res = await pending;
+      } catch (e) {
+        // etcd compacted the revision the pages are pinned to: read again from the start at a new one
+        // (not when the caller asked for that revision: then it is gone, and revisionError says so)
+        // (bounded: a compaction per read is an etcd compacting every few seconds).
+        if (revision === undefined || opts.revision !== undefined || restarts >= maxReadRestarts || !/required revision has been compacted/i.test((e as Error).message)) throw e;
+        restarts++;
+        revision = undefined;
+        kvs.length = 0;
+        opts.onRestart?.();
+        pending = fetch(Buffer.from(prefix), firstPageSize);
+        continue;
+      }
       revision ??= res.header.revision;
       let bytes = 0;
       for (const kv of res.kvs) bytes += kv.key.length + kv.value.length;
@@ -288,11 +384,36 @@ export class EtcdClient {
       pending = res.more && last ? fetch(Buffer.concat([last.key, Buffer.from([0])]), Math.max(100, Math.min(50_000, Math.floor(pageBytes / Math.max(1, bytes / res.kvs.length))))) : undefined;
       const page: RawKeyValue[] = opts.onPage ? [] : kvs;
       for (const kv of res.kvs) {
-        page.push({ key: kv.key.toString('utf8'), value: kv.value, lease: kv.lease, modRevision: kv.mod_revision, createRevision: kv.create_revision });
+        page.push({ key: decodeBytes(kv.key), keyBytes: kv.key, value: kv.value, lease: kv.lease, modRevision: kv.mod_revision, createRevision: kv.create_revision });
       }
       opts.onPage?.(page);
     }
     return { kvs, revision: revision ?? '0' };
+  }
+
+  /**
+   * The oldest revision etcd can still read (the revision of its last compaction), given one it refused
+   * as compacted. etcd's error does not say which it is: a binary search of count-only reads of one
+   * key between the refused revision and the current one finds it (about log2(revisions) requests).
+   */
+  async oldestRevision(refused: string): Promise<string> {
+    const probe = (revision: bigint): Promise<Etcd3Module.IRangeResponse> =>
+      this.call(() => this.etcd.kv.range({ key: Buffer.from('\0'), count_only: true, serializable: true, ...(revision > 0n ? { revision: revision.toString() } : {}) }), { idempotent: true });
+    let lo = BigInt(refused); // refused: compacted
+    let hi = BigInt((await probe(0n)).header.revision); // readable: the current revision
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      const readable = await probe(mid).then(
+        () => true,
+        (e: unknown) => {
+          if (/required revision has been compacted/i.test(e instanceof Error ? e.message : String(e))) return false;
+          throw e;
+        },
+      );
+      if (readable) hi = mid;
+      else lo = mid;
+    }
+    return hi.toString();
   }
 
   /** How many keys a prefix holds, without reading them. */
@@ -320,9 +441,20 @@ export class EtcdClient {
     return out;
   }
 
+  /**
+   * Grants a lease under an id of our choosing, so that a grant sent again to another member (the first
+   * was silent, and may still carry it out) cannot make a second lease: etcd answers "lease already
+   * exists", which for an id we just drew means the first attempt was carried out.
+   */
   async grant(ttlSeconds: number): Promise<string> {
-    const res = await this.call(() => this.etcd.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }));
-    return res.ID;
+    const id = newLeaseId();
+    try {
+      const res = await this.call(() => this.etcd.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: id }));
+      return res.ID;
+    } catch (e) {
+      if (/lease already exists/i.test((e as Error).message)) return id;
+      throw e;
+    }
   }
 
   async revoke(lease: string): Promise<void> {
@@ -343,17 +475,79 @@ export class EtcdClient {
   // ---- register / deregister (issue 3): lease renewal, atomic writes, per-key conditional deletes ----
 
   /**
-   * Writes every key in one transaction (all or none), on the lease when one is given.
+   * Writes every key, on the lease when one is given: in one transaction (all or none) up to the batch
+   * size, else in several, each all or none (store.ts makes the whole all or none through the lease).
+   * Returns each key's mod revision, in the order given. A put sent again to another member after a
+   * silent one is harmless: the same value on the same lease.
    */
-  async putAll(entries: readonly { key: string; value: string }[], lease?: string): Promise<PutResult> {
+  async putAll(entries: readonly { key: string; value: string }[], lease?: string): Promise<PutResult & { modRevisions: string[] }> {
+    const modRevisions: string[] = [];
+    let revision = '0';
+    await this.inBatches(entries, async (batch) => {
+      const res = await this.call(() =>
+        this.etcd.kv.txn({
+          compare: [],
+          success: batch.map((e) => ({ request_put: { key: Buffer.from(e.key), value: Buffer.from(e.value), ...(lease !== undefined ? { lease } : {}) } })),
+          failure: [],
+        }),
+      );
+      revision = res.header.revision;
+      for (let i = 0; i < batch.length; i++) modRevisions.push(res.header.revision);
+    });
+    return { revision, modRevisions };
+  }
+
+  /**
+   * What each key holds now (mod revision and lease), absent keys left out: one read-only transaction
+   * of ranges per batch, so all keys of a batch are seen at one revision.
+   */
+  async keyStates(keys: readonly string[]): Promise<Map<string, { modRevision: string; lease: string }>> {
+    const out = new Map<string, { modRevision: string; lease: string }>();
+    await this.inBatches(keys, async (batch) => {
+      const res = await this.call(() => this.etcd.kv.txn({ compare: [], success: batch.map((key) => ({ request_range: { key: Buffer.from(key), keys_only: true } })), failure: [] }), { idempotent: true });
+      batch.forEach((key, i) => {
+        const kv = res.responses[i]?.response_range?.kvs[0];
+        if (kv) out.set(key, { modRevision: String(kv.mod_revision), lease: String(kv.lease ?? '0') });
+      });
+    });
+    return out;
+  }
+
+  /**
+   * Puts a key only if it still holds what was seen (its mod revision; '0' for absent), so a write-back
+   * never undoes a change made after the look. Returns the new mod revision, or undefined when it changed.
+   * Sent again after a silent member, the comparison makes a second application a no-op.
+   */
+  async putIfUnchanged(key: string, value: string, seenModRevision: string, lease?: string): Promise<string | undefined> {
+    const k = Buffer.from(key);
     const res = await this.call(() =>
       this.etcd.kv.txn({
-        compare: [],
-        success: entries.map((e) => ({ request_put: { key: Buffer.from(e.key), value: Buffer.from(e.value), ...(lease !== undefined ? { lease } : {}) } })),
+        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: seenModRevision }],
+        success: [{ request_put: { key: k, value: Buffer.from(value), ...(lease !== undefined ? { lease } : {}) } }],
         failure: [],
       }),
     );
-    return { revision: res.header.revision };
+    return res.succeeded ? res.header.revision : undefined;
+  }
+
+  /** Operations per transaction now: txnBatch, halved each time etcd says its --max-txn-ops is lower. */
+  private txnOps = txnBatch;
+
+  /**
+   * Runs `each` over consecutive batches of at most txnOps items. A batch refused with "too many
+   * operations in txn request" (a transaction is refused whole, nothing applied) is split and sent again.
+   */
+  private async inBatches<T>(items: readonly T[], each: (batch: readonly T[]) => Promise<void>): Promise<void> {
+    for (let i = 0; i < items.length; ) {
+      const batch = items.slice(i, i + this.txnOps);
+      try {
+        await each(batch);
+        i += batch.length;
+      } catch (e) {
+        if (!/too many operations in txn request/i.test((e as Error).message) || batch.length <= 1) throw e;
+        this.txnOps = Math.max(1, Math.floor(batch.length / 2));
+      }
+    }
   }
 
   /**
@@ -363,7 +557,7 @@ export class EtcdClient {
    */
   async keepAliveOnce(lease: string): Promise<number> {
     return this.call(async () => {
-      const stream = await this.etcd.leaseClient.leaseKeepAlive({ deadline: Date.now() + this.config.timeoutMs });
+      const stream = await this.etcd.leaseClient.leaseKeepAlive({ deadline: this.attempt.getStore()?.deadline ?? Date.now() + this.config.timeoutMs });
       try {
         return await new Promise<number>((resolve, reject) => {
           stream.on('data', (res) => resolve(Number(res.TTL)));
@@ -386,9 +580,21 @@ export class EtcdClient {
    * what they hold now (absent: the key is gone); the others are deleted all the same.
    */
   async deleteEachIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
-    const outcomes: KeyDeleteOutcome[] = [];
+    const outcomes = await this.changeEachIf(conditions);
+    return outcomes.map(({ key, done, now }) => (now === undefined ? { key, deleted: done } : { key, deleted: done, now }));
+  }
+
+  /**
+   * Writes or deletes each key whose condition still holds, and reports each (`done`; when not, what
+   * the key holds now). A change with `put` writes that value (on its lease, if any), else deletes.
+   * A mod revision of "0" means the key must not exist: etcd compares a missing key's as 0.
+   */
+  async changeEachIf(changes: readonly KeyChange[]): Promise<KeyChangeOutcome[]> {
+    const outcomes: KeyChangeOutcome[] = [];
     // etcd refuses transactions of more than --max-txn-ops (default 128) operations: one per batch.
-    for (let i = 0; i < conditions.length; i += txnBatch) outcomes.push(...(await this.deleteBatchIf(conditions.slice(i, i + txnBatch))));
+    await this.inBatches(changes, async (batch) => {
+      outcomes.push(...(await this.changeBatchIf(batch)));
+    });
     return outcomes;
   }
 
@@ -398,13 +604,14 @@ export class EtcdClient {
    * keep the others. Not nested transactions: etcd 3.4 does not check permissions inside a nested
    * transaction, so a user who may only read could delete through one.
    */
-  private async deleteBatchIf(conditions: readonly KeyCondition[]): Promise<KeyDeleteOutcome[]> {
-    const outcomes = new Map<string, KeyDeleteOutcome>();
+  private async changeBatchIf(conditions: readonly KeyChange[]): Promise<KeyChangeOutcome[]> {
+    const outcomes = new Map<string, KeyChangeOutcome>();
     let pending = [...conditions];
     // Each failed round drops at least one key, so this ends; the bound is there in case etcd's
     // comparison and holds() ever disagree, and then the rest is reported kept, never deleted.
     for (let round = 0; pending.length > 0; round++) {
-      const keys = pending.map((c) => Buffer.from(c.key));
+      // The exact bytes of each key as read: a key that is not UTF-8 must not turn into another one.
+      const keys = pending.map((c) => c.keyBytes ?? encodeBytes(c.key));
       const res = await this.call(() =>
         this.etcd.kv.txn({
           compare: pending.map((c, i) => {
@@ -413,23 +620,28 @@ export class EtcdClient {
               c.lease !== undefined ? { key, target: 'Lease', result: 'Equal', lease: c.lease } : { key, target: 'Mod', result: 'Equal', mod_revision: c.modRevision ?? '0' };
             return compare;
           }),
-          success: keys.map((key) => ({ request_delete_range: { key } })),
+          success: pending.map((c, i) => {
+            const key = keys[i]!;
+            if (c.put === undefined) return { request_delete_range: { key } };
+            return { request_put: { key, value: Buffer.from(c.put.value), ...(c.put.lease !== undefined ? { lease: c.put.lease } : {}) } };
+          }),
           failure: keys.map((key) => ({ request_range: { key } })),
         }),
       );
       if (res.succeeded) {
-        pending.forEach((c, i) => outcomes.set(c.key, { key: c.key, deleted: Number(res.responses[i]?.response_delete_range?.deleted ?? 0) > 0 }));
+        pending.forEach((c, i) => outcomes.set(c.key, { key: c.key, done: c.put !== undefined || Number(res.responses[i]?.response_delete_range?.deleted ?? 0) > 0 }));
         break;
       }
-      const still: KeyCondition[] = [];
+      const still: KeyChange[] = [];
       pending.forEach((c, i) => {
         const kv = res.responses[i]?.response_range?.kvs[0];
-        const holds = kv !== undefined && (c.lease !== undefined ? String(kv.lease) === c.lease : String(kv.mod_revision) === (c.modRevision ?? '0'));
+        const absentAsExpected = kv === undefined && c.put !== undefined && c.lease === undefined && (c.modRevision ?? '0') === '0';
+        const holds = absentAsExpected || (kv !== undefined && (c.lease !== undefined ? String(kv.lease) === c.lease : String(kv.mod_revision) === (c.modRevision ?? '0')));
         if (holds && round < conditions.length) {
           still.push(c);
           return;
         }
-        const outcome: KeyDeleteOutcome = { key: c.key, deleted: false };
+        const outcome: KeyChangeOutcome = { key: c.key, done: false };
         if (kv) outcome.now = { modRevision: kv.mod_revision, lease: kv.lease };
         outcomes.set(c.key, outcome);
       });
@@ -489,12 +701,15 @@ export class EtcdClient {
             }
             if (res.created) return;
             const events = (res.events ?? []).map(toWatchEvent);
-            if (events.length > 0) onResponse.events(events, res.header.revision);
+            if (events.length > 0) onResponse.events(events, res.header.revision, res.fragment === true);
             else onResponse.progress(res.header.revision);
           });
           s.on('error', (error: Error) => fail({ kind: 'lost', error }));
           s.on('end', () => fail({ kind: 'lost', error: new Error('etcd ended the watch stream') }));
-          s.write({ create_request: { key: Buffer.from(prefix), range_end: prefixRangeEnd(Buffer.from(prefix)), start_revision: startRevision, prev_kv: true, progress_notify: true } });
+          // fragment: a watcher that fell behind is caught up with responses of up to 1,000 revisions
+          // each; etcd splits them into pieces of at most its request size (1.5 MiB by default), so that
+          // memory stays bounded while a paused stream is caught up.
+          s.write({ create_request: { key: Buffer.from(prefix), range_end: prefixRangeEnd(Buffer.from(prefix)), start_revision: startRevision, prev_kv: true, progress_notify: true, fragment: true } });
         })
         .catch((error: unknown) => fail({ kind: 'lost', error }));
     });
@@ -526,10 +741,24 @@ export class EtcdClient {
 
 export interface KeyCondition {
   key: string;
+  /** The key's bytes as etcd returned them (default: encodeBytes(key), which gives them back too). */
+  keyBytes?: Buffer;
   /** Delete only if the key was not written since this revision. */
   modRevision?: string;
   /** Delete only if the key is still on this lease (decimal id). */
   lease?: string;
+}
+
+/** A conditional write (`put`) or delete (no `put`) of one key. */
+export interface KeyChange extends KeyCondition {
+  put?: { value: string; lease?: string };
+}
+
+export interface KeyChangeOutcome {
+  key: string;
+  done: boolean;
+  /** When not done: what the key holds now; absent when the key does not exist. */
+  now?: { modRevision: string; lease: string };
 }
 
 export interface KeyDeleteOutcome {
@@ -547,8 +776,11 @@ export interface RawWatchEvent {
 }
 
 export interface WatchResponseHandler {
-  /** Every event of one watch response, in order; they all happened by `revision`. */
-  events(events: RawWatchEvent[], revision: string): void;
+  /**
+   * Every event of one watch response, in order; they all happened by `revision`. `fragment`: more of
+   * this response follows, and the last revision here may go on in the next piece.
+   */
+  events(events: RawWatchEvent[], revision: string, fragment?: boolean): void;
   /** A progress notification: every change up to `revision` has been delivered. */
   progress(revision: string): void;
 }
@@ -566,7 +798,7 @@ export interface WatchStream {
 type WatchDuplex = Etcd3Module.IDuplexStream<Etcd3Module.IWatchRequest, Etcd3Module.IWatchResponse> & { pause?: () => void; resume?: () => void };
 
 function rawKeyValue(kv: Etcd3Module.IKeyValue): RawKeyValue {
-  return { key: kv.key.toString('utf8'), value: kv.value, lease: String(kv.lease ?? '0'), modRevision: String(kv.mod_revision), createRevision: String(kv.create_revision) };
+  return { key: decodeBytes(kv.key), keyBytes: kv.key, value: kv.value, lease: String(kv.lease ?? '0'), modRevision: String(kv.mod_revision), createRevision: String(kv.create_revision) };
 }
 
 function toWatchEvent(ev: Etcd3Module.IEvent): RawWatchEvent {

@@ -2,10 +2,62 @@
 // json.Unmarshal is (any key order, case-insensitive keys, null/[]/{} alike, the old `port` field) and
 // never throws: anything Go could not decode into a registry.Service comes back as a reason.
 import type { Endpoint, Layout, MalformedRecord, Metadata, Node, NodeRecord, NodeView, Service, ServiceView, Value } from './model.js';
+import { decodeBytes, lossyText } from './bytes.js';
 import { type KeySpace, classifyKey, keySegment } from './keys.js';
+import { compareVersions } from './versions.js';
 
 /** Value trees deeper than this are refused: go-micro writes at most 3 (micro v3 gRPC: 6) levels. */
 export const maxValueDepth = 64;
+
+/**
+ * JSON nesting (objects and arrays) a record may have: a value tree of maxValueDepth levels nests
+ * 2 × 64 + 3 deep (service, endpoints, endpoint, then an object and a `values` array per level). Deeper
+ * values are refused before they are parsed, on every path: an unknown field nested 5,000 deep would
+ * otherwise survive the fast path and overflow the stack of JSON.stringify in every JSON read.
+ */
+export const maxJsonDepth = 2 * maxValueDepth + 3;
+
+/** Up to `limit` + 1 opening brackets counted: nesting can never be deeper than their number. */
+function openingBrackets(text: string, limit: number): number {
+  let n = 0;
+  for (let i = text.indexOf('{'); i >= 0 && n <= limit; i = text.indexOf('{', i + 1)) n++;
+  for (let i = text.indexOf('['); i >= 0 && n <= limit; i = text.indexOf('[', i + 1)) n++;
+  return n;
+}
+
+const outsideString = /["{}[\]]/g;
+const insideString = /["\\]/g;
+
+/**
+ * True when the JSON text nests objects/arrays deeper than `limit` (brackets inside strings do not
+ * count). Most records hold fewer brackets than the limit and are passed after two indexOf counts; the
+ * others are scanned from one bracket or quote to the next by regular expressions (native, no
+ * backtracking), not character by character.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  if (openingBrackets(text, limit) <= limit) return false;
+  let depth = 0;
+  let i = 0;
+  for (;;) {
+    outsideString.lastIndex = i;
+    const m = outsideString.exec(text);
+    if (m === null) return false;
+    const c = m[0];
+    i = m.index + 1;
+    if (c === '"') {
+      // Skip the string: to the next quote not escaped by a backslash.
+      for (;;) {
+        insideString.lastIndex = i;
+        const q = insideString.exec(text);
+        if (q === null) return false;
+        i = q.index + (q[0] === '\\' ? 2 : 1);
+        if (q[0] === '"') break;
+      }
+    } else if (c === '{' || c === '[') {
+      if (++depth > limit) return true;
+    } else depth--;
+  }
+}
 
 type Json = Record<string, unknown>;
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -150,7 +202,9 @@ function decodeFields(parsed: Json, where: Where): Service | string {
 
 /** Decodes one stored value into a go-micro Service, or says why go-micro could not. */
 export function decodeService(raw: string | Uint8Array): Decoded<Service> {
-  const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  // Bytes that are not UTF-8 stay visible (shown as \xff), not turned into U+FFFD (src/registry/bytes.ts).
+  const text = typeof raw === 'string' ? raw : decodeBytes(raw);
+  if (nestsDeeperThan(text, maxJsonDepth)) return { ok: false, reason: `the value nests deeper than ${maxJsonDepth} levels (value trees: ${maxValueDepth})` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -176,8 +230,27 @@ export function decodeService(raw: string | Uint8Array): Decoded<Service> {
   }
 }
 
+/**
+ * Decodes an already parsed value (a record of a file that was parsed whole) without printing and
+ * parsing it again. The value may be normalised in place. Errors name the field, as decodeService's do.
+ */
+export function decodeServiceValue(parsed: unknown): Decoded<Service> {
+  if (!isObject(parsed)) return { ok: false, reason: `the value is ${describe(parsed)}, not a JSON object` };
+  try {
+    const out = decodeFields(parsed, null);
+    return typeof out === 'string' ? { ok: false, reason: out } : { ok: true, value: out };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) return { ok: false, reason: `the value cannot be decoded (${(e as Error).message})` };
+  }
+  // Something is wrong: the slow path, which names where.
+  return decodeService(JSON.stringify(parsed));
+}
+
 export interface RawKeyValue {
+  /** The key as text: decodeBytes() of its bytes (a byte that is not UTF-8 is kept, shown as \xff). */
   key: string;
+  /** The key's bytes as etcd returned them (v3); what deletes and compares use. v2 keys arrive as JSON text. */
+  keyBytes?: Buffer;
   value: string | Uint8Array;
   lease?: string;
   modRevision?: string;
@@ -197,12 +270,16 @@ function segmentOf(value: string): string | undefined {
   }
 }
 
+function sameSegment(fromValue: string | undefined, fromKey: string): boolean {
+  return fromValue === fromKey || (fromValue !== undefined && lossyText(fromValue) === lossyText(fromKey));
+}
+
 /**
  * Classifies one key/value read from a layout's key space: a node record, a malformed record (with the
  * reason), or `foreign`, a key of another layout that shares the prefix, which is not this layout's business.
  */
 export function decodeRecord(space: KeySpace, kv: RawKeyValue): RecordResult {
-  const malformed = (reason: string): RecordResult => ({ kind: 'malformed', malformed: { key: kv.key, layout: space.layout, reason } });
+  const malformed = (reason: string): RecordResult => ({ kind: 'malformed', malformed: { key: kv.key, layout: space.layout, reason, ...(kv.keyBytes && { keyBytes: kv.keyBytes }) } });
   const keyClass = classifyKey(space, kv.key);
   if (keyClass.kind === 'foreign') return keyClass;
   if (keyClass.kind === 'bad') return malformed(keyClass.reason);
@@ -211,10 +288,12 @@ export function decodeRecord(space: KeySpace, kv: RawKeyValue): RecordResult {
   if (!decoded.ok) return malformed(decoded.reason);
   const service = decoded.value;
   if (service.nodes.length !== 1) return malformed(`the value holds ${service.nodes.length} nodes; a key holds one`);
-  if (segmentOf(service.name) !== parsed.service) return malformed(`the key names service "${parsed.service}" but the value "${service.name}"`);
+  // Compared as Go reads them: a byte of the key that is not UTF-8 is U+FFFD in the id go-micro wrote.
+  if (!sameSegment(segmentOf(service.name), parsed.service)) return malformed(`the key names service "${parsed.service}" but the value "${service.name}"`);
   const id = service.nodes[0]!.id;
-  if (segmentOf(id) !== parsed.node) return malformed(`the key names node "${parsed.node}" but the value "${id}"`);
+  if (!sameSegment(segmentOf(id), parsed.node)) return malformed(`the key names node "${parsed.node}" but the value "${id}"`);
   const record: NodeRecord = { key: kv.key, layout: space.layout, service };
+  if (kv.keyBytes !== undefined) record.keyBytes = kv.keyBytes;
   if (parsed.domain !== undefined) record.domain = parsed.domain;
   if (kv.lease !== undefined && kv.lease !== '0') record.lease = kv.lease;
   if (kv.modRevision !== undefined) record.modRevision = kv.modRevision;
@@ -251,7 +330,7 @@ export function compareRecords(a: NodeRecord, b: NodeRecord): number {
   const [x, y] = [a.service, b.service];
   return (
     compareText(x.name, y.name) ||
-    compareText(x.version, y.version) ||
+    compareVersions(x.version, y.version) ||
     compareText(a.domain ?? '', b.domain ?? '') ||
     compareText(x.nodes[0]?.id ?? '', y.nodes[0]?.id ?? '') ||
     compareText(a.key, b.key)
@@ -266,7 +345,7 @@ export function groupKey(record: NodeRecord): string {
 /**
  * go-micro's grouping: one service per name+version (and per domain and layout, which are separate
  * registries); the first record of a group, in key order, supplies metadata and endpoints; every
- * record adds its node. Sorted by name then version, nodes by id. `ttls` (by lease id) fills node TTLs;
+ * record adds its node. Sorted by name then version (version order: versions.ts), nodes by id. `ttls` (by lease id) fills node TTLs;
  * v2 keys carry their own TTL, read with the key.
  */
 export function groupServices(records: readonly NodeRecord[], ttls?: ReadonlyMap<string, number>): ServiceView[] {
@@ -281,6 +360,7 @@ export function groupServices(records: readonly NodeRecord[], ttls?: ReadonlyMap
     }
     for (const n of s.nodes) {
       const nv: NodeView = { ...n, key: record.key, layout: record.layout };
+      if (record.keyBytes !== undefined) nv.keyBytes = record.keyBytes;
       if (record.lease !== undefined) {
         nv.lease = leaseHex(record.lease);
         if (ttls) nv.ttl = ttls.get(record.lease) ?? null;
@@ -296,7 +376,7 @@ export function groupServices(records: readonly NodeRecord[], ttls?: ReadonlyMap
   return out.sort(
     (a, b) =>
       compareText(a.name, b.name) ||
-      compareText(a.version, b.version) ||
+      compareVersions(a.version, b.version) ||
       compareText(a.domain ?? '', b.domain ?? '') ||
       compareText(a.layout, b.layout),
   );

@@ -74,3 +74,13 @@ export function hedgeDelay(timeoutMs: number, members: number): number | undefin
 export function memberOrder(preferred: number, members: number): number[] {
   return Array.from({ length: members }, (_, i) => (preferred + i) % members);
 }
+
+/**
+ * The deadline of one write attempt when `membersLeft` members (this one included) may still be asked:
+ * an equal share of the time left, so a silent member hands the write on with time to spare for the
+ * others. The last member gets all that is left.
+ */
+export function writeAttemptDeadline(deadline: number, membersLeft: number, now = Date.now()): number {
+  if (membersLeft <= 1 || now >= deadline) return deadline;
+  return now + Math.floor((deadline - now) / membersLeft);
+}

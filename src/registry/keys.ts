@@ -28,11 +28,14 @@ export function keySpace(layout: Layout, prefix?: string, domain?: string): KeyS
   return { layout, prefix: p, domain: domain === undefined || domain === '' ? defaultDomain : domain };
 }
 
-/** "/a/b" and "/a/b/" both mean the directory /a/b/; the prefix is always a key directory. */
+/**
+ * "/a/b" and "/a/b/" both mean the directory /a/b/; the prefix is always a key directory. It is
+ * normalised first (`//`, `/./`, `/..`, empty segments, a relative `a/b`) and refused when what is left
+ * is the root: a prefix of "/" would make every key of the etcd a registry key, to list and to delete.
+ */
 export function normalisePrefix(prefix: string): string {
-  const trimmed = prefix.trim();
-  if (trimmed === '' || trimmed === '/') throw new UsageError(`invalid --prefix "${prefix}": it must name a key directory such as /micro/registry/`);
-  const joined = posix.join('/', trimmed);
+  const joined = posix.join('/', prefix.trim());
+  if (joined === '/') throw new UsageError(`invalid --prefix "${prefix}": it must name a key directory such as /micro/registry/, not the root`);
   return joined.endsWith('/') ? joined : `${joined}/`;
 }
 

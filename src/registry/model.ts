@@ -38,7 +38,10 @@ export const layouts: readonly Layout[] = ['micro', 'domain', 'legacy', 'v2'];
 
 /** One etcd key: one node of one service, as go-micro stores it. */
 export interface NodeRecord {
+  /** The key as text (src/registry/bytes.ts: a byte that is not UTF-8 is kept, and shown as \xff). */
   key: string;
+  /** The key's bytes as etcd returned them (v3 reads): what deletes and compares use. */
+  keyBytes?: Buffer;
   layout: Layout;
   /** The domain segment of a `domain` layout key. */
   domain?: string;
@@ -57,6 +60,7 @@ export interface NodeRecord {
 /** A record that could not be decoded; reads skip it with a warning (or fail with --strict). */
 export interface MalformedRecord {
   key: string;
+  keyBytes?: Buffer;
   layout: Layout;
   reason: string;
 }
@@ -64,6 +68,7 @@ export interface MalformedRecord {
 /** A node as shown to people and in JSON: the go-micro node plus where it lives. */
 export interface NodeView extends Node {
   key: string;
+  keyBytes?: Buffer;
   /** Lease id in hex, as etcdctl prints it; absent when the key has no lease. */
   lease?: string;
   /** Seconds left on the lease (v2: on the key); null when unknown or not looked up, absent without a lease or TTL. */

@@ -2,7 +2,7 @@
 // distinct prefix (v3) or one recursive GET per directory (v2 keys API), each key classified by the
 // same codec. Commands get records and malformed records back.
 import type { RegistryConfig } from '../config.js';
-import { MalformedRecordError, NotFoundError } from '../errors.js';
+import { MalformedRecordError, NotFoundError, RevisionUnavailableError, UsageError } from '../errors.js';
 import { closeMatches } from './match.js';
 import type { EtcdClient } from './client.js';
 import { type RawKeyValue, decodeRecordIn, groupKey } from './codec.js';
@@ -83,6 +83,9 @@ export class Registry {
   /** Every record, or every record of one service (matched on the JSON name, as keys are lossy). */
   async read(service?: string, opts: ReadOptions = {}): Promise<ReadResult> {
     const spaces = await this.spaces();
+    if (opts.revision !== undefined && spaces.some((s) => s.layout === 'v2')) {
+      throw new UsageError('--revision reads etcd v3 history: the v2 layout has no revisions', 'drop --revision, or read a v3 layout (--layout micro, domain or legacy)');
+    }
     const segment = service === undefined ? undefined : keySegment(service, 'service name');
     // Read each distinct prefix once; every space sharing it classifies the keys. `legacy` and `v2`
     // share a prefix but not a keyspace, so v2 spaces are read apart, through the v2 API.
@@ -97,18 +100,40 @@ export class Registry {
     // prefixes differ then, so overlapping reads cannot happen except through the wildcard domain.
     const [reads, v2Reads] = await Promise.all([
       // Each page is decoded as it arrives, so its raw bytes can go before the next page comes.
-      Promise.all([...byPrefix.entries()].map((([p, group]) => this.client.rangePrefix(p, { onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, result, firstOfGroup)) })))),
+      // A read that etcd's compaction made start again drops what it had classified (onRestart).
+      Promise.all(
+        [...byPrefix.entries()].map(async ([p, group]) => {
+          let part: ReadResult = { ...result, records: [], malformed: [] };
+          const range = await this.client
+            .rangePrefix(p, {
+              revision: opts.revision,
+              onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, part, firstOfGroup, opts.onStored)),
+              onRestart: () => {
+                for (const r of part.records) if (r.service.endpoints !== null) firstOfGroup?.delete(groupKey(r));
+                part = { ...result, records: [], malformed: [] };
+              },
+            })
+            .catch((e: unknown) => this.withOldestRevision(e));
+          return { ...range, part };
+        }),
+      ),
       Promise.all(v2Spaces.map(async (space) => ({ space, tree: await this.v2.readTree(service === undefined ? space.prefix : serviceDir(space, service)) }))),
     ]);
     for (const range of reads) {
       if (BigInt(range.revision) > BigInt(result.revision)) result.revision = range.revision;
+      for (const r of range.part.records) result.records.push(r);
+      for (const m of range.part.malformed) result.malformed.push(m);
     }
     for (const { space, tree } of v2Reads) {
       result.v2Index = Math.max(result.v2Index ?? 0, tree.etcdIndex);
       // Directories are skipped as the plugin skips them: expired nodes leave theirs behind, empty.
-      for (const leaf of tree.leaves) classify([space], v2RawKeyValue(leaf), segment, service, result, firstOfGroup);
+      for (const leaf of tree.leaves) classify([space], v2RawKeyValue(leaf), segment, service, result, firstOfGroup, opts.onStored);
     }
     return result;
+  }
+
+  private withOldestRevision(e: unknown): Promise<never> {
+    return explainRevisionError(this.client, e);
   }
 
   /**
@@ -157,6 +182,14 @@ export class Registry {
   }
 }
 
+/** A --revision etcd cannot read: exit 3, the hint naming the oldest revision still readable (best effort). */
+export async function explainRevisionError(client: EtcdClient, e: unknown): Promise<never> {
+  if (!(e instanceof RevisionUnavailableError)) throw e;
+  if (e.reason === 'future') throw new NotFoundError(e.message, 'micro-reg list --show-revision prints the current revision');
+  const oldest = await client.oldestRevision(e.revision).catch(() => undefined);
+  throw new NotFoundError(e.message, oldest === undefined ? 'pick a later revision' : `the oldest revision still readable is ${oldest}`);
+}
+
 export interface ReadOptions {
   /**
    * The records will only be grouped (list, get): keep endpoints on the first record of each
@@ -164,9 +197,13 @@ export interface ReadOptions {
    * mostly the same endpoints again and again; dropping the copies early saves memory and GC time.
    */
   forGrouping?: boolean;
+  /** Read at this past etcd revision (v3 layouts only). */
+  revision?: string;
+  /** Called with each record and its stored bytes, as it is read (export works out how to write them again). */
+  onStored?: (record: NodeRecord, stored: string) => void;
 }
 
-function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult, firstOfGroup?: Set<string>): void {
+function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult, firstOfGroup?: Set<string>, onStored?: ReadOptions['onStored']): void {
   const r = decodeRecordIn(group, kv);
   if (r.kind === 'foreign') return;
   if (r.kind === 'malformed') {
@@ -181,6 +218,7 @@ function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefine
     else firstOfGroup.add(key);
   }
   out.records.push(r.record);
+  onStored?.(r.record, typeof kv.value === 'string' ? kv.value : Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8'));
 }
 
 /** The service segment of a key: the layouts of one read group share its prefix. */

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { ConnectionConfig } from '../config.js';
-import { AuthError, CliError, ExitCode, UnavailableError, UsageError } from '../errors.js';
+import { AuthError, CliError, ExitCode, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
+import { encodeBytes, hasRawBytes } from './bytes.js';
 import type { RawKeyValue } from './codec.js';
 import { failover, hedgeDelay, memberOrder } from './failover.js';
 
@@ -114,7 +115,16 @@ export class V2NotServedError extends UnavailableError {
 /** The URL path of a key: each segment percent-encoded, as Go's url.URL escapes the path. */
 export function keyPath(key: string): string {
   const segments = key.split('/').filter((s) => s !== '');
-  return `/v2/keys/${segments.map(encodeURIComponent).join('/')}`;
+  return `/v2/keys/${segments.map(encodeSegment).join('/')}`;
+}
+
+/**
+ * One path segment percent-encoded byte by byte: a byte that is not UTF-8 (kept as U+DC80+byte, see
+ * bytes.ts) goes as itself; encodeURIComponent would throw on it.
+ */
+function encodeSegment(segment: string): string {
+  if (!hasRawBytes(segment)) return encodeURIComponent(segment);
+  return [...encodeBytes(segment)].map((b) => (/[A-Za-z0-9\-_.!~*'()]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
 }
 
 /** Query string of options (omitting undefined ones), `?` included when there is any. */
@@ -242,7 +252,7 @@ function readFile(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${flag} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw fileError(path, e, flag);
   }
 }
 
@@ -376,7 +386,8 @@ export class V2Client {
     const hint = this.config.tls
       ? 'check that etcd serves TLS there and that --cacert / --cert / --key are right'
       : 'check --endpoints (or MICRO_REGISTRY_ADDRESS) and that etcd is running; for TLS use https://';
-    return new UnavailableError(`cannot reach etcd at ${endpoint}: ${code && !e.message.includes(code) ? `${code} ` : ''}${e.message}`, hint);
+    const worded = connectionFailure(`${code ?? ''} ${e.message}`, { where: endpoint, timeoutMs: this.config.timeoutMs, tls: this.config.tls });
+    return Object.assign(worded ?? new UnavailableError(`cannot reach etcd at ${endpoint}: ${code && !e.message.includes(code) ? `${code} ` : ''}${e.message}`, hint), { cause: e });
   }
 
   /** Turns an answer the operation has no use for into the error it means. */
@@ -388,6 +399,10 @@ export class V2Client {
         // 300-302: raft trouble (no leader, timeout): etcd cannot answer right now.
         if (answer.errorCode >= 300 && answer.errorCode < 400) {
           throw new UnavailableError(`etcd at ${this.where} cannot serve the request: ${answer.message}`, 'the cluster may have lost its leader; try again');
+        }
+        // A segment of the path is a plain key (someone wrote a value where a directory belongs).
+        if (answer.errorCode === V2ErrorCode.notDir) {
+          throw new UsageError(`${answer.cause ?? 'a segment of the key'} is a plain key, not a directory: etcd v2 cannot hold keys below it (Not a directory)`, 'use another --prefix or service name, or remove that key with etcdctl');
         }
         throw new V2ApiError(answer.status, answer.errorCode, answer.message, answer.cause, answer.index);
       case 'unexpected':
@@ -434,11 +449,19 @@ export class V2Client {
     return this.fail(answer);
   }
 
-  /** Creates a directory as the plugin does before each set; an existing one (102 "Not a file") is fine. */
+  /**
+   * Creates a directory as the plugin does before each set; an existing directory is fine. Only creates
+   * (prevExist=false): a plain PUT ?dir=true silently replaces a plain key of that name, value and all,
+   * with a directory. A plain key there is refused (exit 2), naming it.
+   */
   async createDir(dir: string): Promise<void> {
-    const answer = await this.send({ method: 'PUT', key: dir, query: { dir: true } });
+    const answer = await this.send({ method: 'PUT', key: dir, query: { dir: true, prevExist: false } });
     if (answer.kind === 'ok') return;
-    if (answer.kind === 'error' && answer.errorCode === V2ErrorCode.notFile) return;
+    if (answer.kind === 'error' && (answer.errorCode === V2ErrorCode.notFile || answer.errorCode === V2ErrorCode.nodeExist)) {
+      const existing = await this.get(dir);
+      if (existing === undefined || existing.node.dir) return;
+      throw new UsageError(`the v2 key ${dir} holds a value, not a service directory: refusing to replace it`, 'neither go-micro nor micro-reg writes a value there; look at it and remove it yourself if it is not needed');
+    }
     this.fail(answer);
   }
 

@@ -2,11 +2,11 @@
 // fresh full read when history was lost; one pipeline turns them into registry events against the state
 // the viewer has seen. The pipeline and `diffRecords` know nothing of etcd: a v3 (gRPC watch) source and
 // a v2 (HTTP long-poll) source feed the same pipeline.
-import { CliError, UnavailableError } from '../errors.js';
+import { CliError, UnavailableError, UsageError } from '../errors.js';
 import type { EtcdClient, RawWatchEvent, WatchStream } from './client.js';
 import { type RawKeyValue, decodeRecordIn } from './codec.js';
 import { type KeySpace, autoV3Spaces, groupByPrefix, keySpace, readPrefix } from './keys.js';
-import type { Registry } from './registry.js';
+import { type Registry, explainRevisionError } from './registry.js';
 import type { MalformedRecord, NodeRecord } from './model.js';
 
 export type WatchAction = 'create' | 'update' | 'delete';
@@ -103,6 +103,12 @@ export type RecordFilter = (record: NodeRecord) => boolean;
 
 export interface PipelineHandlers {
   event(event: RegistryEvent): void;
+  /**
+   * Back-pressure from the output: a promise while it cannot take more (stdout's buffer is full because
+   * its reader is slower than the writers), resolved once it can. The next batch waits for it, the queue
+   * grows, and past the high-water mark the sources are paused, so etcd holds what was not read yet.
+   */
+  ready?(): Promise<void> | undefined;
   status(state: 'reconnecting' | 'resumed', detail: string): void;
   malformed(m: MalformedRecord): void;
   failed(error: unknown): void;
@@ -111,9 +117,21 @@ export interface PipelineHandlers {
 /** Lease lookups started ahead of the events of one batch. */
 const maxLeaseLookupsAhead = 256;
 
-/** Batches waiting before the sources are paused; memory stays bounded when output is slow. */
+/** Batches (or bytes) waiting before the sources are paused; memory stays bounded when output is slow. */
 const highWater = 256;
 const lowWater = 32;
+const highWaterBytes = 8 * 1024 * 1024;
+const lowWaterBytes = 2 * 1024 * 1024;
+
+/** About what a batch holds in memory: its keys and values (a watch response is mostly values and prev values). */
+function batchBytes(batch: SourceBatch): number {
+  const kvBytes = (kv: RawKeyValue | undefined): number => (kv ? kv.key.length + kv.value.length : 0);
+  if (batch.kind === 'snapshot') return batch.kvs.reduce((n, kv) => n + kvBytes(kv), 0);
+  if (batch.kind !== 'changes') return 0;
+  let n = 0;
+  for (const c of batch.changes) n += c.kind === 'put' ? kvBytes(c.kv) : c.kind === 'delete' ? c.key.length + kvBytes(c.prev) : c.dir.length;
+  return n;
+}
 
 interface SourceState {
   source: EventSource;
@@ -128,7 +146,8 @@ interface SourceState {
  */
 export class WatchPipeline {
   private readonly states: SourceState[];
-  private queue: { state: SourceState; batch: SourceBatch }[] = [];
+  private queue: { state: SourceState; batch: SourceBatch; bytes: number }[] = [];
+  private queuedBytes = 0;
   private draining = false;
   private paused = false;
   private stopped = false;
@@ -159,6 +178,7 @@ export class WatchPipeline {
   stop(): void {
     this.stopped = true;
     this.queue = [];
+    this.queuedBytes = 0;
     for (const s of this.states) s.source.close();
     this.releaseIdle();
   }
@@ -175,8 +195,10 @@ export class WatchPipeline {
 
   private push(state: SourceState, batch: SourceBatch): void {
     if (this.stopped) return;
-    this.queue.push({ state, batch });
-    if (!this.paused && this.queue.length >= highWater) {
+    const bytes = batchBytes(batch);
+    this.queue.push({ state, batch, bytes });
+    this.queuedBytes += bytes;
+    if (!this.paused && (this.queue.length >= highWater || this.queuedBytes >= highWaterBytes)) {
       this.paused = true;
       for (const s of this.states) s.source.pause();
     }
@@ -187,8 +209,12 @@ export class WatchPipeline {
     this.draining = true;
     try {
       for (let item = this.queue.shift(); item !== undefined && !this.stopped; item = this.queue.shift()) {
+        this.queuedBytes -= item.bytes;
         await this.apply(item.state, item.batch);
-        if (this.paused && this.queue.length <= lowWater) {
+        // The output is full: wait until it drains before taking the next batch.
+        const ready = this.handlers.ready?.();
+        if (ready) await ready;
+        if (this.paused && this.queue.length <= lowWater && this.queuedBytes <= lowWaterBytes) {
           this.paused = false;
           for (const s of this.states) s.source.resume();
         }
@@ -350,6 +376,8 @@ export const retryDelaysMs = [100, 250, 500, 1000];
  */
 export class EtcdEventSource implements EventSource {
   private next = 0n;
+  /** The revision the last piece of a fragmented response ended in, and how many of its events were delivered. */
+  private partial: { revision: bigint; delivered: number } | undefined;
   private stream: WatchStream | undefined;
   private closed = false;
   private paused = false;
@@ -360,11 +388,13 @@ export class EtcdEventSource implements EventSource {
     private readonly client: EtcdClient,
     readonly prefix: string,
     readonly spaces: readonly KeySpace[],
+    /** watch --since-revision: the first state is read at this revision, so every change after it is replayed. */
+    private readonly sinceRevision?: string,
   ) {}
 
   async start(sink: (batch: SourceBatch) => void): Promise<void> {
     this.sink = sink;
-    await this.read(false);
+    await this.read(false, this.sinceRevision).catch((e: unknown) => explainRevisionError(this.client, e));
     const stream = await this.open();
     void this.follow(stream);
   }
@@ -393,18 +423,44 @@ export class EtcdEventSource implements EventSource {
     this.wake?.();
   }
 
-  private async read(resync: boolean): Promise<void> {
-    const { kvs, revision } = await this.client.rangePrefix(this.prefix);
+  private async read(resync: boolean, at?: string): Promise<void> {
+    const { kvs, revision } = await this.client.rangePrefix(this.prefix, at !== undefined ? { revision: at } : {});
     this.next = BigInt(revision) + 1n;
+    this.partial = undefined;
     this.sink({ kind: 'snapshot', kvs, revision, resync });
   }
 
   private async open(): Promise<WatchStream> {
+    // A stream lost in the middle of a revision's pieces: the next one starts at that revision, and its
+    // events already delivered are dropped once, by count (etcd sends a revision's events in one order).
+    // (Kept in this.partial until the new stream delivers: an open that fails must not forget it.)
+    let skip = this.partial;
+    let skipped = 0;
     const stream = await this.client.openWatch(this.prefix, this.next.toString(), {
-      events: (events, revision) => {
+      events: (all, revision, fragment) => {
+        let events = all;
+        if (skip) {
+          const { revision: at } = skip;
+          let drop = 0;
+          while (drop < events.length && drop < skip.delivered && BigInt(events[drop]!.kv.modRevision ?? '0') === at) drop++;
+          // What was delivered of that revision, before and now: the count to carry if this piece ends in it too.
+          this.partial = { revision: at, delivered: skipped + drop };
+          skipped += drop;
+          skip = drop < events.length || drop >= skip.delivered ? undefined : { revision: at, delivered: skip.delivered - drop };
+          events = events.slice(drop);
+          if (events.length === 0) return;
+        }
         const changes = events.map((e) => toChange(e));
-        const last = events[events.length - 1]!.kv.modRevision;
-        this.advance(last ?? revision);
+        const last = BigInt(events[events.length - 1]!.kv.modRevision ?? revision);
+        if (fragment) {
+          // More of this response follows: resume from this revision, not after it, if the stream is lost.
+          const here = events.filter((e) => BigInt(e.kv.modRevision ?? '0') === last).length;
+          this.partial = { revision: last, delivered: (this.partial?.revision === last ? this.partial.delivered : 0) + here };
+          this.advance((last - 1n).toString());
+        } else {
+          this.partial = undefined;
+          this.advance(last.toString());
+        }
         this.sink({ kind: 'changes', changes });
       },
       // etcd sends these to watchers that are caught up only, so everything up to it has arrived.
@@ -430,9 +486,11 @@ export class EtcdEventSource implements EventSource {
       if (this.closed || end.kind === 'closed') return;
       const compacted = end.kind === 'compacted';
       if (!compacted) this.sink({ kind: 'status', state: 'reconnecting', detail: describeLoss(end.error) });
+      const inside = this.partial;
       const next = await this.recover(compacted);
       if (next === undefined) return;
-      if (!compacted) this.sink({ kind: 'status', state: 'resumed', detail: `resumed at revision ${this.next - 1n}` });
+      const within = inside && this.next === inside.revision ? ` (inside revision ${inside.revision}: its first ${inside.delivered} events were shown)` : '';
+      if (!compacted) this.sink({ kind: 'status', state: 'resumed', detail: `resumed at revision ${this.next - 1n}${within}` });
       stream = next;
     }
   }
@@ -493,15 +551,21 @@ export function describeLoss(error: unknown): string {
  * every layout (micro, domain in every domain, legacy, and v2 when the server serves it), since a watch
  * must see services that do not exist yet.
  */
-export async function eventSources(registry: Registry): Promise<EventSource[]> {
+export async function eventSources(registry: Registry, opts: { sinceRevision?: string } = {}): Promise<EventSource[]> {
   const { layout, prefix, domain } = registry.config;
+  if (opts.sinceRevision !== undefined && (layout === 'v2' || layout === 'auto')) {
+    throw new UsageError(
+      `--since-revision replays etcd v3 history: ${layout === 'v2' ? 'the v2 layout has no revisions' : '--layout auto also follows the v2 store, which has none'}`,
+      'name a v3 layout: --layout micro, domain or legacy',
+    );
+  }
   // Loaded when used: the v2 source brings Node's http/https, which other commands' start-up need not pay for.
   const v2Source = layout === 'v2' || layout === 'auto' ? (await import('./v2-watch.js')).V2EventSource : undefined;
   if (layout === 'v2') return [new v2Source!(registry.v2, keySpace('v2', prefix), { alongsideV3: false })];
   // Every layout auto covers is watched, not only those holding keys now: nodes may appear in any.
   const spaces = layout === 'auto' ? autoV3Spaces(domain) : [keySpace(layout, prefix, domain)];
   const byPrefix = groupByPrefix(spaces, readPrefix);
-  const sources: EventSource[] = [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group));
+  const sources: EventSource[] = [...byPrefix].map(([p, group]) => new EtcdEventSource(registry.client, p, group, opts.sinceRevision));
   if (v2Source) sources.push(new v2Source(registry.v2, keySpace('v2'), { alongsideV3: true }));
   return sources;
 }

@@ -3,6 +3,7 @@
 import type { ProbeResult } from '../probe.js';
 import type { Layout } from '../registry/model.js';
 import { renderJson } from './json.js';
+import { safeText } from './sanitize.js';
 import { type Style, renderTable } from './table.js';
 
 export type PruneOutcome = 'removed' | 'kept' | 'gone';
@@ -49,16 +50,17 @@ export function renderCheckJson(nodes: readonly CheckedNode[], pretty: boolean):
 export function renderCheckTable(nodes: readonly CheckedNode[], style: Style): string {
   const head = ['SERVICE', 'VERSION', 'NODE', 'ADDRESS', 'STATUS', 'LATENCY/ERROR'];
   if (style.wide) head.push('KEY');
+  const t = (text: string): string => safeText(text, style);
   const rows = nodes.map((n) => {
     const row = [
-      style.paint.cyan(n.service),
-      n.version || '-',
-      n.id,
-      n.address || '-',
+      style.paint.cyan(t(n.service)),
+      t(n.version) || '-',
+      t(n.id),
+      t(n.address) || '-',
       n.result.reachable ? style.paint.green('reachable') : style.paint.red('unreachable'),
-      n.result.reachable ? `${n.result.latencyMs}ms` : n.result.reason,
+      n.result.reachable ? `${n.result.latencyMs}ms` : t(n.result.reason),
     ];
-    if (style.wide) row.push(n.key);
+    if (style.wide) row.push(t(n.key));
     return row;
   });
   return renderTable(head, rows, style);

@@ -1,8 +1,13 @@
 // Pure generators of shell completion scripts (bash, zsh, fish) from a description of the commands.
 // The scripts complete commands, options, option values and operands; service names come from
 // `micro-reg list -o names --timeout 1s` with the connection flags already on the command line.
+// Service and context names are data (anyone who can write the registry chooses them): the scripts
+// take each as one literal line, never evaluate it (no `compgen -W` over it, whose words bash expands,
+// `$(…)` included), offer it quoted for the shell, and leave out lines holding a backslash, which is
+// how `list -o names` shows a control character (a name with a newline is not a word one can type).
 
-export type ValueCompletion = { kind: 'words'; words: string[] } | { kind: 'files' } | { kind: 'contexts' } | { kind: 'free' };
+/** `versions` and `nodes`: read from etcd for the service named on the line (`__complete versions SERVICE`). */
+export type ValueCompletion = { kind: 'words'; words: string[] } | { kind: 'files' } | { kind: 'contexts' } | { kind: 'versions' } | { kind: 'nodes' } | { kind: 'free' };
 export type OperandCompletion = { kind: 'services' } | { kind: 'contexts' } | { kind: 'words'; words: string[] } | { kind: 'none' };
 
 export interface OptionSpec {
@@ -107,10 +112,10 @@ ${fn}_run() {
           ? `${fn}_run list -o names --timeout 1s`
           : o.kind === 'contexts'
             ? `${fn}_run config get-contexts -o names`
-            : `echo ${sq((o as { words: string[] }).words.join(' '))}`;
+            : `printf '%s\\n' ${(o as { words: string[] }).words.map(sq).join(' ')}`;
       return `    ${n.patterns.map(sq).join('|')}) ${body} ;;`;
     });
-  parts.push(`# The operands of a command path: service names (from etcd, 1s at most), contexts, or fixed words.
+  parts.push(`# The operands of a command path, one a line: service names (from etcd, 1s at most), contexts, or fixed words.
 ${fn}_operands() {
   case "$1" in
 ${operandArms.join('\n')}
@@ -118,17 +123,42 @@ ${operandArms.join('\n')}
 }
 `);
 
+  // Values by command path and option ("$2|$1"): an option's values where a command differs from the
+  // rest (`get -o` has no names), then the option's values anywhere. "$3" is the service on the line.
+  const bodyOf = (v: ValueCompletion): string =>
+    v.kind === 'words'
+      ? `printf '%s\\n' ${v.words.map(sq).join(' ')}`
+      : v.kind === 'contexts'
+        ? `${fn}_run config get-contexts -o names`
+        : v.kind === 'files'
+          ? 'echo __files__'
+          : v.kind === 'versions' || v.kind === 'nodes'
+            ? `[ -n "$3" ] && ${fn}_run __complete ${v.kind} "$3" --timeout 1s`
+            : '';
+  const specific = new Map<string, string[]>();
+  for (const n of all) {
+    for (const o of n.options) {
+      if (!o.value) continue;
+      const body = bodyOf(o.value);
+      for (const name of o.names) {
+        const general = values.get(name);
+        if (body === '' || (general && bodyOf(general) === body)) continue;
+        specific.set(body, [...(specific.get(body) ?? []), ...n.patterns.map((p) => `${p}|${name}`)]);
+      }
+    }
+  }
   const valueArms: string[] = [];
+  for (const [body, keys] of specific) valueArms.push(`    ${uniq(keys).map(sq).join('|')}) ${body} ;;`);
   const byKind = new Map<string, string[]>();
   for (const [name, v] of values) {
-    const body = v.kind === 'words' ? `echo ${sq(v.words.join(' '))}` : v.kind === 'contexts' ? `${fn}_run config get-contexts -o names` : v.kind === 'files' ? 'echo __files__' : '';
+    const body = bodyOf(v);
     if (body === '') continue;
     byKind.set(body, [...(byKind.get(body) ?? []), name]);
   }
-  for (const [body, names] of byKind) valueArms.push(`    ${names.map(sq).join('|')}) ${body} ;;`);
-  parts.push(`# The values of an option ("__files__": complete file names).
+  for (const [body, names] of byKind) valueArms.push(`    ${names.map((n) => `*${sq(`|${n}`)}`).join('|')}) ${body} ;;`);
+  parts.push(`# The values of an option ("__files__": complete file names): $1 the option, $2 the command path, $3 the service.
 ${fn}_values() {
-  case "$1" in
+  case "$2|$1" in
 ${valueArms.join('\n')}
   esac
 }
@@ -155,6 +185,8 @@ function scanLoop(spec: CompletionSpec, fn: string, first: string, last: string)
     fi
     if [[ " $(${fn}_subcommands "$cmdpath") " == *" $w "* ]]; then
       cmdpath="\${cmdpath:+$cmdpath }$w"
+    elif [[ -z $svc ]]; then
+      svc="$w"
     fi
   done`;
 }
@@ -167,10 +199,22 @@ function bash(spec: CompletionSpec): string {
 # or save it once: ${spec.program} completion bash > ~/.local/share/bash-completion/completions/${spec.program}
 
 ${sharedHelpers(spec, `_${fn}`)}
+# Offers each line of standard input that starts with $1 as one word, quoted for the shell (printf %q):
+# never through compgen -W, which would expand $(…) and \`…\` in the words. Lines with a backslash are
+# names holding control characters (shown escaped): they are not offered.
+_${fn}_literal() {
+  local candidate quoted
+  while IFS= read -r candidate; do
+    [[ -z $candidate || $candidate == *\\\\* || $candidate != "$1"* ]] && continue
+    printf -v quoted '%q' "$candidate"
+    COMPREPLY+=("$quoted")
+  done
+}
+
 ${fn}() {
   # bash splits words at ":" and "=" (COMP_WORDBREAKS): put host:port and --flag=value back together.
   local -a words=() conn=()
-  local i w cmdpath="" bin
+  local i w cmdpath="" svc="" bin
   for (( i = 0; i <= COMP_CWORD; i++ )); do
     w="\${COMP_WORDS[i]}"
     if (( i > 1 )) && [[ $w == [:=] || \${COMP_WORDS[i-1]} == [:=] ]]; then
@@ -187,12 +231,12 @@ ${scanLoop(spec, `_${fn}`, '1', 'n - 1')}
   COMPREPLY=()
   if (( n > 2 )) && [[ " $(_${fn}_valued "$cmdpath") " == *" $prev "* ]]; then
     local values
-    values="$(_${fn}_values "$prev")"
+    values="$(_${fn}_values "$prev" "$cmdpath" "$svc")"
     if [[ $values == __files__ ]]; then
       compopt -o filenames 2>/dev/null
       COMPREPLY=( $(compgen -f -- "$cur") )
     elif [[ -n $values ]]; then
-      COMPREPLY=( $(compgen -W "$values" -- "$cur") )
+      _${fn}_literal "$cur" <<<"$values"
     fi
     return 0
   fi
@@ -206,7 +250,9 @@ ${scanLoop(spec, `_${fn}`, '1', 'n - 1')}
     COMPREPLY=( $(compgen -W "$subs" -- "$cur") )
     return 0
   fi
-  COMPREPLY=( $(compgen -W "$(_${fn}_operands "$cmdpath")" -- "$cur") )
+  local operands
+  operands="$(_${fn}_operands "$cmdpath")"
+  [[ -n $operands ]] && _${fn}_literal "$cur" <<<"$operands"
   return 0
 }
 
@@ -223,18 +269,27 @@ function zsh(spec: CompletionSpec): string {
 # or save it as a file named _${spec.program} in a directory of $fpath.
 
 ${sharedHelpers(spec, `_${fn}`)}
+# Offers each line of $1 as one word: compadd quotes it for the command line; lines with a backslash
+# are names holding control characters (shown escaped) and are not offered.
+${fn}_literal() {
+  local -a candidates
+  candidates=( "\${(@f)1}" )
+  candidates=( "\${(@)candidates:#*\\\\*}" )
+  (( \${#candidates} )) && compadd -- "\${(@)candidates}"
+}
+
 ${fn}() {
   local -a conn
-  local i w cmdpath="" cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}" bin="\${words[1]}"
+  local i w cmdpath="" svc="" cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}" bin="\${words[1]}"
   bin="\${~bin}"
 ${scanLoop(spec, `_${fn}`, '2', 'CURRENT')}
   if (( CURRENT > 2 )) && [[ " $(_${fn}_valued "$cmdpath") " == *" $prev "* ]]; then
     local values
-    values="$(_${fn}_values "$prev")"
+    values="$(_${fn}_values "$prev" "$cmdpath" "$svc")"
     if [[ $values == __files__ ]]; then
       _files
     elif [[ -n $values ]]; then
-      compadd -- \${=values}
+      ${fn}_literal "$values"
     fi
     return 0
   fi
@@ -250,7 +305,7 @@ ${scanLoop(spec, `_${fn}`, '2', 'CURRENT')}
   fi
   local operands
   operands="$(_${fn}_operands "$cmdpath")"
-  [[ -n $operands ]] && compadd -- \${=operands}
+  [[ -n $operands ]] && ${fn}_literal "$operands"
   return 0
 }
 
@@ -271,7 +326,9 @@ function fishOption(program: string, o: OptionSpec, condition: string | undefine
   for (const n of o.names) parts.push(n.startsWith('--') ? `-l ${n.slice(2)}` : `-s ${n.slice(1)}`);
   const v = o.value;
   if (v?.kind === 'words') parts.push('-x', `-a ${fishQuote(v.words.join(' '))}`);
-  else if (v?.kind === 'contexts') parts.push('-x', `-a ${fishQuote(`(${fn}_run config get-contexts -o names)`)}`);
+  else if (v?.kind === 'contexts') parts.push('-x', `-a ${fishQuote(`(${fn}_names config get-contexts -o names)`)}`);
+  // -k: versions in version order, as micro-reg sorts them, not fish's.
+  else if (v?.kind === 'versions' || v?.kind === 'nodes') parts.push('-x', '-k', `-a ${fishQuote(`(${fn}_names __complete ${v.kind} (${fn}_service) --timeout 1s)`)}`);
   else if (v?.kind === 'files') parts.push('-r', '-F');
   else if (v?.kind === 'free') parts.push('-x');
   if (o.description) parts.push(`-d ${fishQuote(o.description)}`);
@@ -282,6 +339,7 @@ function fish(spec: CompletionSpec): string {
   const p = spec.program;
   const fn = `__${p.replace(/[^A-Za-z0-9]/g, '_')}`;
   const valued = spec.connectionOptions.filter((o) => o !== '--insecure-skip-tls-verify');
+  const allValued = uniq(nodes(spec).flatMap((n) => n.options.filter((o) => o.value).flatMap((o) => o.names)));
   const lines: string[] = [
     `# fish completion for ${p}`,
     `# Install: ${p} completion fish > ~/.config/fish/completions/${p}.fish`,
@@ -312,17 +370,59 @@ function fish(spec: CompletionSpec): string {
     `    $bin (${fn}_conn) $argv 2>/dev/null`,
     'end',
     '',
+    '# Names are data: each line is one candidate, taken literally (fish escapes it when it inserts it);',
+    '# lines with a backslash are names holding control characters (shown escaped) and are not offered.',
+    `function ${fn}_names`,
+    `    ${fn}_run $argv | string match -v -e -- '\\\\'`,
+    'end',
+    '',
+    `# The service named on the line (the operand after the command), for --version and --node values.`,
+    `function ${fn}_service`,
+    '    set -l toks (commandline -opc)',
+    '    set -e toks[1]',
+    '    set -l words',
+    '    set -l skip 0',
+    '    for t in $toks',
+    '        if test $skip = 1',
+    '            set skip 0',
+    '            continue',
+    '        end',
+    '        switch $t',
+    `            case ${allValued.join(' ')}`,
+    '                set skip 1',
+    "            case '-*'",
+    '            case \'*\'',
+    '                set -a words $t',
+    '        end',
+    '    end',
+    '    if test (count $words) -ge 2',
+    '        echo $words[2]',
+    '    end',
+    'end',
+    '',
     `complete -c ${p} -f`,
   ];
-  for (const o of spec.options) lines.push(fishOption(p, o, undefined, fn));
+  // A global option whose values differ by command (-o) is offered with the program's values only
+  // before a command; each command offers its own.
+  const valueKey = (o: OptionSpec): string => JSON.stringify(o.value ?? null);
+  const globalByName = new Map(spec.options.flatMap((o) => o.names.map((n) => [n, valueKey(o)] as const)));
+  const varying = new Set<string>();
+  const scan = (cmds: readonly CommandSpec[]): void => {
+    for (const c of cmds) {
+      for (const o of c.options) for (const n of o.names) if (globalByName.has(n) && globalByName.get(n) !== valueKey(o)) varying.add(n);
+      scan(c.subcommands);
+    }
+  };
+  scan(spec.commands);
+  for (const o of spec.options) lines.push(fishOption(p, o, o.names.some((n) => varying.has(n)) ? '__fish_use_subcommand' : undefined, fn));
   for (const c of spec.commands) lines.push(`complete -c ${p} -n '__fish_use_subcommand' -a ${c.name} -d ${fishQuote(c.description)}`);
   const globalNames = new Set(spec.options.flatMap((o) => o.names));
   const emit = (c: CommandSpec, seen: string, notSeen: string[]): void => {
     const cond = `__fish_seen_subcommand_from ${seen}${notSeen.length > 0 ? `; and not __fish_seen_subcommand_from ${notSeen.join(' ')}` : ''}`;
-    for (const o of c.options) if (!o.names.every((n) => globalNames.has(n))) lines.push(fishOption(p, o, cond, fn));
+    for (const o of c.options) if (!o.names.every((n) => globalNames.has(n)) || o.names.some((n) => varying.has(n))) lines.push(fishOption(p, o, cond, fn));
     for (const s of c.subcommands) lines.push(`complete -c ${p} -n ${fishQuote(cond)} -a ${s.name} -d ${fishQuote(s.description)}`);
     const o = c.operand;
-    const args = o.kind === 'services' ? `(${fn}_run list -o names --timeout 1s)` : o.kind === 'contexts' ? `(${fn}_run config get-contexts -o names)` : o.kind === 'words' ? o.words.join(' ') : undefined;
+    const args = o.kind === 'services' ? `(${fn}_names list -o names --timeout 1s)` : o.kind === 'contexts' ? `(${fn}_names config get-contexts -o names)` : o.kind === 'words' ? o.words.join(' ') : undefined;
     if (args !== undefined && c.subcommands.length === 0) lines.push(`complete -c ${p} -n ${fishQuote(cond)} -a ${fishQuote(args)}`);
     for (const s of c.subcommands) emit(s, [s.name, ...s.aliases].join(' '), []);
   };

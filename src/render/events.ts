@@ -4,9 +4,12 @@ import { compareRecords, groupServices } from '../registry/codec.js';
 import type { Endpoint, Metadata, NodeRecord } from '../registry/model.js';
 import type { RegistryEvent, WatchAction } from '../registry/watch.js';
 import { serviceJson } from './json.js';
-import { type Style, renderTable } from './table.js';
+import { markEscapes, safeJson, sanitize } from './sanitize.js';
+import { type Cell, type Column, type Style, cellWidth, formatDuration, renderTable, truncateEnd } from './table.js';
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
+// eslint-disable-next-line no-control-regex
+const ansiEscapes = /\x1b\[[0-9;]*m/g;
 
 /** Local wall-clock time with milliseconds: 15:04:05.123. */
 export function formatClock(time: Date): string {
@@ -64,39 +67,62 @@ function leaseText(lease: string | undefined): string {
   return lease === undefined ? 'none' : BigInt(lease).toString(16);
 }
 
-function paintAction(action: WatchAction, style: Style): string {
-  const text = action.padEnd(6);
-  if (action === 'create') return style.paint.green(text);
-  if (action === 'update') return style.paint.yellow(text);
-  return style.paint.red(text);
+/** Local time with the date and its offset (ISO 8601), for lines that outlive the terminal: 2026-01-02T03:04:05.067+01:00. */
+export function formatTimestamp(time: Date): string {
+  const offset = -time.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset);
+  const date = `${time.getFullYear()}-${pad2(time.getMonth() + 1)}-${pad2(time.getDate())}`;
+  return `${date}T${formatClock(time)}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
 }
 
 /**
- * One event for people: time, action, service, version, node id, address, then what an update
- * changed or why a node went. Space-aligned on a terminal; tab-separated when piped.
+ * Column widths of the event lines shown so far on a terminal: a column widens to its widest value
+ * yet and never narrows, so lines stay aligned as they stream.
  */
-export function renderEventLine(event: RegistryEvent, style: Style): string {
+export type LineWidths = number[];
+
+/**
+ * One event for people: time, action, service, version, node id, address, then the details (what an
+ * update changed, why a node went, its domain), `-` when there are none; with -o wide also the key and
+ * revision. On a terminal the columns are aligned (with `widths` carried from line to line) and the
+ * time is the clock; piped, every line has the same number of tab-separated fields and the time
+ * carries the date and offset.
+ */
+export function renderEventLine(event: RegistryEvent, style: Style, widths?: LineWidths): string {
   const { record } = event;
   const node = record.service.nodes[0];
-  const fields = [
-    style.paint.dim(formatClock(event.time)),
-    style.tty ? paintAction(event.action, style) : event.action,
-    style.paint.cyan(record.service.name),
-    record.service.version || '-',
-    node?.id ?? '-',
-    node?.address || '-',
+  const text = [
+    style.tty ? formatClock(event.time) : formatTimestamp(event.time),
+    event.action,
+    sanitize(record.service.name),
+    sanitize(record.service.version) || '-',
+    sanitize(node?.id ?? '-'),
+    sanitize(node?.address || '-'),
+  ];
+  const paint: ((t: string) => string)[] = [
+    (t) => style.paint.dim(t),
+    (t) => (event.action === 'create' ? style.paint.green(t) : event.action === 'update' ? style.paint.yellow(t) : style.paint.red(t)),
+    (t) => style.paint.cyan(t),
   ];
   const notes: string[] = [];
-  if (record.domain !== undefined) notes.push(`domain=${record.domain}`);
-  if (event.action === 'update' && event.previous) notes.push(describeUpdate(event.previous, record).join(', '));
+  if (record.domain !== undefined) notes.push(`domain=${sanitize(record.domain)}`);
+  if (event.action === 'update' && event.previous) notes.push(sanitize(describeUpdate(event.previous, record).join(', ')));
   if (event.action === 'delete') {
     const reason = event.reason ?? 'reason unknown';
     notes.push(event.reason === 'expired' ? style.paint.red(reason) : reason);
   }
   if (event.resync) notes.push(style.paint.magenta('(resync)'));
-  if (style.wide) notes.push(`key=${record.key}`, `revision=${event.revision}`);
-  if (!style.tty) return `${[...fields, ...notes].join('\t')}\n`;
-  return `${[...fields, ...notes].join('  ')}\n`;
+  const details = notes.length > 0 ? notes.join(' ') : '-';
+  const wide = style.wide ? [sanitize(record.key), event.revision] : [];
+  if (!style.tty) return `${[...text.map((t, i) => (paint[i] ? paint[i]!(t) : t)), details, ...wide].join('\t')}\n`;
+  const cells = text.map((t, i) => {
+    const w = cellWidth(t);
+    if (widths) widths[i] = Math.max(widths[i] ?? 0, w);
+    const padded = markEscapes(t, (e) => style.paint.dim(e)) + ' '.repeat(Math.max(0, (widths?.[i] ?? w) - w));
+    return paint[i] ? paint[i]!(padded) : padded;
+  });
+  return `${[...cells, details, ...wide].join('  ')}\n`;
 }
 
 /** design.md: `{"action", "service":{…one node…}, "key", "revision", "time", "reason"?}`, plus `resync` after a resync. */
@@ -116,7 +142,7 @@ export function eventJson(event: RegistryEvent): Record<string, unknown> {
 
 /** One compact JSON line, whatever the output is attached to. */
 export function renderEventJson(event: RegistryEvent): string {
-  return `${JSON.stringify(eventJson(event))}\n`;
+  return `${safeJson(JSON.stringify(eventJson(event)))}\n`;
 }
 
 /** A row of the live table, and how it changed lately (for colour). */
@@ -131,46 +157,129 @@ export interface LiveScreen {
   /** Connection state, e.g. "connected" or "reconnecting…". */
   status: string;
   rows: readonly LiveRow[];
-  /** The latest event lines, newest last. */
+  /** The latest event lines (coloured or not), newest last. */
   recent: readonly string[];
+  /** Seconds left on each lease (by decimal lease id) now; a lease not in it shows `?`. */
+  ttls?: ReadonlyMap<string, number>;
+  /** The first table row shown (↑/↓ PgUp/PgDn); clamped to what can be shown. */
+  scroll?: number;
+  /** Now, in ms since the epoch, for the countdown of v2 keys' TTLs. */
+  now?: number;
+}
+
+/** What the live screen drew: its lines, and how far the table can scroll on this terminal. */
+export interface LiveLayout {
+  lines: string[];
+  /** The scroll position used (the requested one, clamped). */
+  scroll: number;
+  maxScroll: number;
+  /** Table rows one page holds (PgUp/PgDn move by this). */
+  page: number;
+}
+
+/** The keys line at the bottom of the live screen. */
+export const liveKeys = 'q quit · ↑/↓ PgUp/PgDn scroll';
+
+/** TTL left of a record on the live screen: counting down from the lease (or, v2, from the key's expiration). */
+function liveTtl(record: NodeRecord, screen: LiveScreen, style: Style): Cell {
+  if (record.lease !== undefined) {
+    const left = screen.ttls?.get(record.lease);
+    if (left === undefined) return { text: '?' };
+    return left < 0 ? { text: 'expired', paint: (t) => style.paint.red(t) } : { text: formatDuration(left) };
+  }
+  if (record.expiration !== undefined) {
+    const left = Math.floor((Date.parse(record.expiration) - (screen.now ?? Date.now())) / 1000);
+    return left < 0 ? { text: 'expired', paint: (t) => style.paint.red(t) } : { text: formatDuration(left) };
+  }
+  return { text: record.layout === 'v2' ? 'no ttl' : 'no lease', paint: (t) => style.paint.yellow(t) };
 }
 
 /**
- * The `--live` screen as text for a terminal of `height` lines: the title, a table of nodes sorted by
- * service, version and node (created rows green, updated yellow, deleted red until they fade), and the
- * latest events. Each line clears the rest of its terminal line; the screen below is cleared.
+ * The `--live` screen as lines for a terminal of `height` lines and `style.width` columns: the title
+ * and status, a table of nodes sorted by service, version (version order) and node (created rows green,
+ * updated yellow, deleted red until they fade), the latest events and a footer with the keys. Every
+ * line is cut to the width, so none wraps, and there are never more lines than `height`, so the
+ * terminal never scrolls: the table scrolls within its room instead, and the recent changes give up
+ * their room first on a short terminal.
  */
-export function renderLiveScreen(screen: LiveScreen, style: Style, height: number): string {
+export function layoutLiveScreen(screen: LiveScreen, style: Style, height: number): LiveLayout {
+  const width = style.width;
+  const fit = (line: string): string => truncateEnd(line, width);
   const rows = [...screen.rows].sort((a, b) => compareRecords(a.record, b.record));
   const showDomain = rows.some((r) => r.record.domain !== undefined);
-  const head = ['SERVICE', 'VERSION', ...(showDomain ? ['DOMAIN'] : []), 'NODE', 'ADDRESS', 'LEASE'];
-  const paintRow = (mark: WatchAction | undefined, cells: string[]): string[] => {
-    if (mark === 'create') return cells.map((c) => style.paint.green(c));
-    if (mark === 'update') return cells.map((c) => style.paint.yellow(c));
-    if (mark === 'delete') return cells.map((c) => style.paint.red.strikethrough(c));
-    return cells;
+  const head: Column[] = [
+    // Narrow terminals: the version gives way first, then service and node id (in the middle), then the
+    // address and version go; the TTL, what people watch here, stays.
+    { head: 'SERVICE', priority: 7, shrink: 'middle', min: 16 },
+    { head: 'VERSION', priority: 5, shrink: 'middle', min: 8, optional: true, dropAt: 8 },
+    ...(showDomain ? [{ head: 'DOMAIN', priority: 2, shrink: 'end', min: 8, optional: true } satisfies Column] : []),
+    { head: 'NODE', priority: 7, shrink: 'middle', min: 12 },
+    { head: 'ADDRESS', priority: 4, optional: true, dropAt: 8 },
+    { head: 'TTL', priority: 9 },
+    ...(style.wide ? [{ head: 'LEASE', priority: 1, optional: true } satisfies Column] : []),
+  ];
+  const markPaint = (mark: WatchAction | undefined): ((t: string) => string) | undefined => {
+    if (mark === 'create') return (t) => style.paint.green(t);
+    if (mark === 'update') return (t) => style.paint.yellow(t);
+    if (mark === 'delete') return (t) => style.paint.red.strikethrough(t);
+    return undefined;
   };
   const tableRows = rows.map(({ record, mark }) => {
     const node = record.service.nodes[0];
-    return paintRow(mark, [
-      record.service.name,
-      record.service.version || '-',
-      ...(showDomain ? [record.domain ?? '-'] : []),
-      node?.id ?? '-',
-      node?.address || '-',
-      record.lease === undefined ? 'none' : leaseText(record.lease),
-    ]);
+    const paint = markPaint(mark);
+    const cell = (text: string): Cell => (paint ? { text, paint } : { text });
+    const ttl = liveTtl(record, screen, style);
+    return [
+      cell(sanitize(record.service.name)),
+      cell(sanitize(record.service.version) || '-'),
+      ...(showDomain ? [cell(record.domain === undefined ? '-' : sanitize(record.domain))] : []),
+      cell(sanitize(node?.id ?? '-')),
+      cell(sanitize(node?.address || '-')),
+      paint ? cell(ttl.text) : ttl,
+      ...(style.wide ? [cell(record.lease === undefined ? 'none' : leaseText(record.lease))] : []),
+    ];
   });
-  const header = [style.paint.bold(screen.title), screen.status];
-  const recent = screen.recent.length > 0 ? ['', style.paint.bold('Recent changes'), ...screen.recent] : [];
-  const table = rows.length > 0 ? renderTable(head, tableRows, { ...style, tty: true }).replace(/\n$/, '').split('\n') : [style.paint.dim('(no nodes)')];
-  // Keep the title and the recent changes; the table gives way on a short terminal.
-  const room = Math.max(3, height - header.length - 1 - recent.length);
-  let body = table;
-  if (table.length > room) {
-    body = table.slice(0, room - 1);
-    body.push(style.paint.dim(`… ${table.length - body.length} more lines (enlarge the terminal)`));
+  // The title names what is watched (the command line's patterns); the status is painted by the caller,
+  // from text it sanitised first.
+  const header = [style.paint.bold(fit(sanitize(screen.title))), fit(screen.status), ''];
+  const footer = style.paint.dim(fit(liveKeys));
+  const table = rows.length > 0 ? renderTable(head, tableRows, { ...style, tty: true, wide: false }).replace(/\n$/, '').split('\n') : [style.paint.dim('(no nodes)')];
+  const [tableHead, ...body] = table;
+  // A line that fits keeps its colours; one that does not is cut as plain text (an escape must not be cut in two).
+  const recentLines = screen.recent.map((l) => (cellWidth(l) <= width ? l : fit(l.replace(ansiEscapes, ''))));
+  const avail = Math.max(0, height - header.length - 1);
+  // The table keeps its heading and a few rows; the recent changes take what is left, at most all of them.
+  const tableMin = Math.min(table.length, 5);
+  let recentRoom = screen.recent.length > 0 ? Math.min(2 + recentLines.length, avail - tableMin) : 0;
+  if (recentRoom < 3) recentRoom = 0;
+  const tableRoom = avail - recentRoom;
+  let visible = body.length;
+  let more = false;
+  if (table.length > tableRoom) {
+    visible = Math.max(0, tableRoom - 2);
+    more = true;
   }
-  const lines = [...header, '', ...body, ...recent].slice(0, Math.max(1, height));
-  return `\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\x1b[J`;
+  const maxScroll = Math.max(0, body.length - visible);
+  const scroll = Math.min(Math.max(0, screen.scroll ?? 0), maxScroll);
+  const shownBody = body.slice(scroll, scroll + visible);
+  const lines = [...header, tableHead!, ...shownBody];
+  if (more) {
+    const below = body.length - scroll - visible;
+    const where = [below > 0 ? `${below} more below` : '', scroll > 0 ? `${scroll} above` : ''].filter((x) => x !== '').join(', ');
+    lines.push(style.paint.dim(fit(`… ${where} (↑/↓ PgUp/PgDn; or enlarge the terminal)`)));
+  }
+  if (recentRoom > 0) lines.push('', style.paint.bold('Recent changes'), ...recentLines.slice(-(recentRoom - 2)));
+  while (lines.length < height - 1) lines.push('');
+  lines.splice(Math.max(0, height - 1));
+  if (height > 0) lines.push(footer);
+  return { lines, scroll, maxScroll, page: Math.max(1, visible) };
+}
+
+/** The live screen as what to write: home, each line cleared first (so a line of the full width does not wrap), the rest of the screen cleared. */
+export function renderLiveScreen(screen: LiveScreen, style: Style, height: number): string {
+  return liveScreenText(layoutLiveScreen(screen, style, height).lines);
+}
+
+export function liveScreenText(lines: readonly string[]): string {
+  return `\x1b[H${lines.map((l) => `\x1b[2K${l}`).join('\r\n')}\x1b[J`;
 }

@@ -1,6 +1,7 @@
 // Pure JSON renderers: the stable contract, shaped like go-micro's registry types so Go programs can
 // decode it (design.md, Output). Extra fields: node `key`, `lease`, `ttl`, `expiration` (v2), `layout`; service `domain`.
 import type { NodeView, ServiceView } from '../registry/model.js';
+import { safeJson } from './sanitize.js';
 
 export interface JsonNode {
   id: string;
@@ -34,11 +35,37 @@ export function serviceJson(s: ServiceView): Record<string, unknown> {
   return out;
 }
 
-/** Pretty on a terminal, compact when piped; never coloured. */
+/**
+ * Pretty on a terminal, compact when piped; never coloured. JSON escapes C0 controls itself; the
+ * characters it leaves raw that a terminal may act on (C1, bidi) are written as \u escapes (same value).
+ */
 export function renderJson(value: unknown, pretty: boolean): string {
-  return `${JSON.stringify(value, null, pretty ? 2 : undefined)}\n`;
+  return `${safeJson(JSON.stringify(value, null, pretty ? 2 : undefined))}\n`;
 }
 
 export function renderServicesJson(services: readonly ServiceView[], pretty: boolean): string {
   return renderJson(services.map(serviceJson), pretty);
+}
+
+/**
+ * A document whose last field is a long list (a snapshot's `records`), printed exactly as
+ * `JSON.stringify(doc, null, 2)` would be, in pieces of about `chunkBytes`: a large registry never
+ * becomes one string.
+ */
+export function* prettyJsonChunks(doc: Record<string, unknown>, listField: string, chunkBytes = 1 << 20): Generator<string> {
+  const list = doc[listField];
+  if (!Array.isArray(list) || list.length === 0 || Object.keys(doc).at(-1) !== listField) {
+    yield `${JSON.stringify(doc, null, 2)}\n`;
+    return;
+  }
+  const head = JSON.stringify({ ...doc, [listField]: [] }, null, 2);
+  let chunk = `${head.slice(0, head.length - '[]\n}'.length)}[\n`;
+  for (let i = 0; i < list.length; i++) {
+    chunk += `    ${JSON.stringify(list[i], null, 2).replaceAll('\n', '\n    ')}${i < list.length - 1 ? ',' : ''}\n`;
+    if (chunk.length >= chunkBytes) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  yield `${chunk}  ]\n}\n`;
 }

@@ -3,7 +3,8 @@ import { leaseHex } from '../registry/codec.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { EncodedRecord, RemovalOutcome, Written } from '../registry/store.js';
 import { renderJson } from './json.js';
-import { type Style, renderTable } from './table.js';
+import { safeJson, safeText, sanitize } from './sanitize.js';
+import { type Style, formatDuration, renderTable } from './table.js';
 
 /** `register -o json`: one `{"key","lease","ttl","service"}` per record; the service as stored (Go's field order). */
 export interface RegistrationJson {
@@ -28,11 +29,12 @@ export function renderRegistrationJson(records: readonly EncodedRecord[], ttl: n
 export function renderRegistered(written: Written, style: Style): string {
   const head = ['SERVICE', 'VERSION', 'NODE', 'ADDRESS', 'TTL', 'LEASE'];
   if (style.wide) head.push('KEY');
+  const t = (text: string): string => safeText(text, style);
   const rows = written.records.map((r) => {
     const s = r.service;
     const node = s.nodes[0]!;
-    const row = [style.paint.cyan(s.name), s.version, node.id, node.address, written.ttl > 0 ? `${written.ttl}s` : style.paint.yellow('never expires'), written.lease === undefined ? '-' : leaseHex(written.lease)];
-    if (style.wide) row.push(r.key);
+    const row = [style.paint.cyan(t(s.name)), t(s.version), t(node.id), t(node.address), written.ttl > 0 ? formatDuration(written.ttl) : style.paint.yellow('never expires'), written.lease === undefined ? '-' : leaseHex(written.lease)];
+    if (style.wide) row.push(t(r.key));
     return row;
   });
   return renderTable(head, rows, style);
@@ -40,7 +42,7 @@ export function renderRegistered(written: Written, style: Style): string {
 
 /** `register --dry-run`: the key, then the exact value, per record. */
 export function renderDryRun(records: readonly EncodedRecord[]): string {
-  return records.map((r) => `${r.key}\n${r.value}\n`).join('');
+  return records.map((r) => `${sanitize(r.key)}\n${safeJson(r.value)}\n`).join('');
 }
 
 /** A node in deregister output. */
@@ -84,18 +86,19 @@ export function renderNodeRecords(records: readonly NodeRecord[], style: Style):
   if (records.some((r) => r.domain !== undefined)) head.push('DOMAIN');
   head.push('KEY');
   const withDomain = head.includes('DOMAIN');
+  const t = (text: string): string => safeText(text, style);
   const rows = records.map((r) => {
     const n = r.service.nodes[0]!;
-    const row = [style.paint.cyan(r.service.name), r.service.version, n.id, n.address];
-    if (withDomain) row.push(r.domain ?? '-');
-    row.push(r.key);
+    const row = [style.paint.cyan(t(r.service.name)), t(r.service.version), t(n.id), t(n.address)];
+    if (withDomain) row.push(t(r.domain ?? '-'));
+    row.push(t(r.key));
     return row;
   });
   return renderTable(head, rows, style);
 }
 
-/** One line for a checkbox choice. */
+/** One line for a checkbox choice (plain text: the prompt sanitises it, see src/prompts.ts). */
 export function nodeChoiceLabel(record: NodeRecord): string {
   const n = record.service.nodes[0]!;
-  return `${n.id}  ${n.address}  version ${record.service.version || '-'}${record.domain !== undefined ? `  domain ${record.domain}` : ''}`;
+  return `${n.id}  ${n.address}  version ${record.service.version || '-'}${record.domain !== undefined ? `  domain ${record.domain}` : ''}  ${record.key}`;
 }

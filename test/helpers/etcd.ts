@@ -28,6 +28,10 @@ export interface EtcdOptions {
   name?: string;
   initialCluster?: string;
   clusterToken?: string;
+  /** etcd's --max-request-bytes (default 1.5 MiB): larger values need more. */
+  maxRequestBytes?: number;
+  /** More etcd flags, e.g. ['--quota-backend-bytes', '…'] or ['--max-txn-ops', '16']. */
+  extraArgs?: string[];
 }
 
 export interface EtcdServer {
@@ -95,6 +99,8 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
   ];
   if (options.clusterToken) args.push('--initial-cluster-token', options.clusterToken);
   if (options.enableV2) args.push('--enable-v2');
+  if (options.maxRequestBytes !== undefined) args.push('--max-request-bytes', String(options.maxRequestBytes));
+  if (options.extraArgs) args.push(...options.extraArgs);
   if (options.tls) {
     args.push('--cert-file', options.tls.serverCert, '--key-file', options.tls.serverKey, '--trusted-ca-file', options.tls.ca);
     if (options.clientCertAuth) args.push('--client-cert-auth');

@@ -4,6 +4,7 @@
 // No dependency: a small seeded PRNG; the seed is printed on failure and can be replayed with FUZZ_SEED.
 // The expected keys and the stored values are made here, by test code written from the format reference
 // (shared/docs/go-micro-registry-format.md), not by src/registry's keys.ts and codec.ts under test.
+import { decodeBytes } from '../../src/registry/bytes.js';
 import type { FieldOrder, RawKeyValue } from '../../src/registry/codec.js';
 import type { KeySpace } from '../../src/registry/keys.js';
 import type { Endpoint, Metadata, Node, Service, Value } from '../../src/registry/model.js';
@@ -307,9 +308,38 @@ function withInvalidUtf8(rng: Rng, text: string, at: number): Buffer {
   return Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bad), Buffer.from(text.slice(at))]);
 }
 
-/** The decoded form of a service written with invalid UTF-8 in its address: each bad sequence reads as U+FFFD. */
+/**
+ * The decoded form of a service written with invalid UTF-8 in its address: each byte that is not UTF-8
+ * is kept as U+DC80+byte (shown as \xff; Go reads it as U+FFFD, as it reads the JSON escape of it).
+ */
 function replacementOf(bytes: Buffer): string {
-  return bytes.toString('utf8');
+  return decodeBytes(bytes);
+}
+
+/**
+ * The hostile corpus (issue 11): what an attacker who can write one registry key puts in a record to
+ * reach the operator's terminal or shell. Every renderer must show these escaped.
+ */
+export const terminalAttacks: readonly string[] = [
+  '\x1b]0;pwned-title\x07', // window title
+  '\x1b[2J', // clear screen
+  '\x1b]52;c;cHduZWQ=\x07', // clipboard write (OSC 52)
+  '\x1b[?1049h', // alternate screen
+  '\u009b31m', // C1 CSI
+  '\x1bP+q\x1b\\', // DCS
+  'forged\nline',
+  'carriage\rreturn',
+  '\u202eevil', // bidi override
+  'del\x7f',
+  'nul\x00',
+  '$(touch pwned)',
+  '`touch pwned`',
+];
+
+/** A hostile string: an attack, alone or inside a plain word. */
+function attack(rng: Rng): string {
+  const a = rng.pick(terminalAttacks);
+  return rng.chance(0.5) ? a : `${rng.pick(plainWords)}${a}${rng.pick(plainWords)}`;
 }
 
 export interface GenOptions {
@@ -538,17 +568,59 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
         const value = splice('endpoints', `[{"name":"Deep","request":${deepValueJson(10_000)},"response":null,"metadata":null}]`);
         return { kind: 'nested 10,000 deep', space, kv: { key, value }, expect: { kind: 'malformed', reason: /nests deeper than/ } };
       }
-      if (variant === 1) return { kind: 'nested 10,000 deep', space, kv: { key, value: `${'['.repeat(10_000)}${']'.repeat(10_000)}` }, expect: { kind: 'malformed', reason: /not a JSON object/ } };
+      if (variant === 1) return { kind: 'nested 10,000 deep', space, kv: { key, value: `${'['.repeat(10_000)}${']'.repeat(10_000)}` }, expect: { kind: 'malformed', reason: /nests deeper than/ } };
       if (variant === 2) {
         const value = splice('metadata', `{"k":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`);
-        return { kind: 'nested 10,000 deep', space, kv: { key, value }, expect: { kind: 'malformed', reason: /metadata\.k is an object/ } };
+        return { kind: 'nested 10,000 deep', space, kv: { key, value }, expect: { kind: 'malformed', reason: /nests deeper than/ } };
       }
-      // Go ignores fields it does not know, however deep: still the same record.
+      // Go would ignore an unknown field however deep; micro-reg refuses it, before parsing: such a
+      // field survived the fast path and overflowed JSON.stringify in every JSON read.
       const value = splice('unknown', `${'['.repeat(10_000)}${']'.repeat(10_000)}`);
-      return { kind: 'nested 10,000 deep', space, kv: { key, value }, expect: { kind: 'record', service: { ...service, endpoints: [] } } };
+      return { kind: 'nested 10,000 deep', space, kv: { key, value }, expect: { kind: 'malformed', reason: /nests deeper than/ } };
     },
   },
 };
+
+Object.assign(generators, {
+  'terminal escapes in every field': {
+    weight: 4,
+    gen: (rng: Rng, space: KeySpace): FuzzCase => {
+      const base = genService(rng);
+      const node = base.nodes[0]!;
+      const service: Service = {
+        ...base,
+        name: rng.chance(0.7) ? `svc${attack(rng)}` : base.name,
+        version: attack(rng),
+        metadata: { [attack(rng)]: attack(rng) },
+        endpoints: [{ name: attack(rng), request: { name: attack(rng), type: attack(rng), values: null }, response: null, metadata: { k: attack(rng) } }],
+        nodes: [{ id: rng.chance(0.7) ? `n${attack(rng)}` : node.id, address: `${attack(rng)}:8080`, metadata: { [attack(rng)]: attack(rng) } }],
+      };
+      // A name or id with "/" can make the key a bad one; the generator's names are usable ones.
+      try {
+        return { kind: 'terminal escapes in every field', space, kv: { key: keyFor(space, service), value: goMicroJson(service, orderFor(rng)) }, expect: { kind: 'record', service } };
+      } catch {
+        return { kind: 'terminal escapes in every field', space, kv: { key: keyFor(space, base), value: goMicroJson(base, 'v1.8') }, expect: { kind: 'record', service: base } };
+      }
+    },
+  },
+  'a key that is not UTF-8': {
+    weight: 3,
+    gen: (rng: Rng, space: KeySpace): FuzzCase => {
+      const service = genService(rng);
+      const good = keyFor(space, service);
+      const bad = rng.pick([[0xff], [0xc0, 0x80], [0x80], [0xed, 0xa0, 0x80], [0xfe]]);
+      const keyBytes = Buffer.concat([Buffer.from(good), Buffer.from(bad)]);
+      // go-micro names the key after the id, and Go's JSON writes each bad byte of the id as U+FFFD;
+      // or the value holds the raw bytes too. Either way the record is the key's, with its exact bytes.
+      const goLike = rng.chance(0.5);
+      const id = `${service.nodes[0]!.id}${goLike ? '\ufffd'.repeat(bad.length) : String.fromCharCode(...bad.map((b) => 0xdc00 + b))}`;
+      const withId: Service = { ...service, nodes: [{ ...service.nodes[0]!, id }] };
+      const [before, after] = goMicroJson({ ...service, nodes: [{ ...service.nodes[0]!, id: `${service.nodes[0]!.id}@@bad@@` }] }, 'v1.8').split('@@bad@@') as [string, string];
+      const value = goLike ? goMicroJson(withId, 'v1.8') : Buffer.concat([Buffer.from(before), Buffer.from(bad), Buffer.from(after)]);
+      return { kind: 'a key that is not UTF-8', space, kv: { key: decodeBytes(keyBytes), keyBytes, value }, expect: { kind: 'record', service: withId } };
+    },
+  },
+} satisfies Record<string, { weight: number; gen: Generator }>);
 
 export const caseKinds = Object.keys(generators);
 

@@ -73,20 +73,32 @@ export interface CliProcess {
   /** Waits for the exit: the exit code, or the signal that ended it. */
   exited(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   signal(sig: NodeJS.Signals): void;
+  /** With stallStdout: start reading stdout (once). */
+  resumeStdout(): void;
 }
 
 /** Live processes, so a failing test still kills them (see killAll). */
 const running = new Set<ChildProcess>();
 
-export function spawnCli(args: string[], env: Record<string, string> = {}): CliProcess {
+export interface SpawnOptions {
+  /** A file descriptor to give the process as stdout (e.g. /dev/full) instead of a pipe. */
+  stdoutFd?: number;
+  /** Leave stdout unread until resumeStdout(): a reader that stalls, so the pipe fills. */
+  stallStdout?: boolean;
+}
+
+export function spawnCli(args: string[], env: Record<string, string> = {}, opts: SpawnOptions = {}): CliProcess {
   const child = spawn(process.execPath, [binPath, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', opts.stdoutFd ?? 'pipe', 'pipe'],
     env: childEnv(env),
   });
   running.add(child);
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
+  const readStdout = (): void => {
+    child.stdout?.setEncoding('utf8').on('data', (s: string) => (out += s));
+  };
+  if (!opts.stallStdout) readStdout();
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -106,6 +118,7 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): CliP
     },
     exited: (timeoutMs = 10_000) =>
       Promise.race([exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`process ${child.pid} did not exit within ${timeoutMs} ms; stderr: ${err.slice(-500)}`)), timeoutMs).unref())]),
+    resumeStdout: readStdout,
     signal: (sig) => {
       if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, sig);
     },

@@ -62,6 +62,11 @@ export class TmuxSession {
     this.tmux('send-keys', '-t', 'test', ...keys);
   }
 
+  /** Resizes the terminal, as a person dragging its window does (the program gets SIGWINCH). */
+  resize(width: number, height: number): void {
+    this.tmux('resize-window', '-t', 'test', '-x', String(width), '-y', String(height));
+  }
+
   /** Literal text, typed as is. */
   type(text: string): void {
     this.tmux('send-keys', '-t', 'test', '-l', text);

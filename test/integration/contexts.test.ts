@@ -80,9 +80,24 @@ describe('contexts from $XDG_CONFIG_HOME/micro-reg/config.json against a real et
     const viaEnv = await names(env, [], { MICRO_REGISTRY_ADDRESS: deadEndpoint });
     expect(viaEnv.code).toBe(4);
     expect(viaEnv.stderr).toContain(deadEndpoint);
+    // …and one warning line says which variable overrode what of the context.
+    expect(viaEnv.stderr.split('\n')[0]).toBe('warning: the environment overrides context "a": MICRO_REGISTRY_ADDRESS (endpoints); pass --context a to use the context\'s settings');
+    expect(viaEnv.stderr.match(/warning:/g)).toHaveLength(1);
     expect(await names(env, ['--endpoints', endpoint], { MICRO_REGISTRY_ADDRESS: deadEndpoint })).toMatchObject({ code: 0, names: ['svc.a'] });
     // The prefix of the context still applies when only the endpoints come from elsewhere; a flag replaces it.
     expect(await names(env, ['--prefix', prefixB])).toMatchObject({ code: 0, names: ['svc.b'] });
+  });
+
+  it('an explicit --context wins over the environment for the settings it defines, without a warning', async () => {
+    const { env } = await configured();
+    const explicit = await names(env, ['--context', 'a'], { MICRO_REGISTRY_ADDRESS: deadEndpoint, MICRO_REG_TIMEOUT: '1s' });
+    expect(explicit).toMatchObject({ code: 0, names: ['svc.a'], stderr: '' });
+    // A setting the context does not define still comes from the environment.
+    const layout = await names(env, ['--context', 'a'], { MICRO_REG_LAYOUT: 'nonsense' });
+    expect(layout.code).toBe(2);
+    expect(layout.stderr).toMatch(/invalid MICRO_REG_LAYOUT/);
+    // Flags still win over the context.
+    expect(await names(env, ['--context', 'a', '--endpoints', deadEndpoint, '--timeout', '1s'], { MICRO_REGISTRY_ADDRESS: endpoint })).toMatchObject({ code: 4 });
   });
 
   it('an unknown context is a usage error that lists the known ones', async () => {

@@ -136,7 +136,9 @@ describe('keepAlive over the v3 store', () => {
     const store = new V3Store(client);
     const written = await store.write([record(prefix, 'n1')], 1);
     await waitFor(async () => (await client.rangePrefix(prefix)).kvs.length === 0, 15_000, 'the lease to expire');
-    await expect(store.remove(written)).resolves.toBeUndefined();
+    // No error: what expired is reported, not removed.
+    const report = await store.remove(written);
+    expect(report.removed).toEqual([]);
     expect(await client.leaseTtl(written.lease!)).toBe(-1);
   });
 
@@ -167,6 +169,7 @@ describe('keepAlive over the v3 store', () => {
       },
       remove: (w) => real.remove(w),
       removeIfUnchanged: (r) => real.removeIfUnchanged(r),
+      applyWrites: (w, t) => real.applyWrites(w, t),
     };
     const report = recorder();
     const loop = start(flaky, written, report, 200);
@@ -196,6 +199,7 @@ describe('keepAlive: its timing and how it ends', () => {
       },
       remove: (w: Written) => real.remove(w),
       removeIfUnchanged: (r: Parameters<RecordStore['removeIfUnchanged']>[0]) => real.removeIfUnchanged(r),
+      applyWrites: (w: Parameters<RecordStore['applyWrites']>[0], t: number) => real.applyWrites(w, t),
     };
     return store;
   }
@@ -284,6 +288,7 @@ describe('keepAlive: its timing and how it ends', () => {
       renew: () => Promise.reject(new AuthError('etcd refused the request: permission denied')),
       remove: (w) => real.remove(w),
       removeIfUnchanged: (r) => real.removeIfUnchanged(r),
+      applyWrites: (w, t) => real.applyWrites(w, t),
     };
     const controller = new AbortController();
     stops.push(controller);

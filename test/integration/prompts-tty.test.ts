@@ -3,6 +3,7 @@
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { etcdClient, randomPrefix, seed } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
+import { binPath } from '../helpers/process.js';
 import { TmuxSession } from '../helpers/tmux.js';
 
 const endpoint = inject('etcdEndpoint');
@@ -35,6 +36,7 @@ describe('interactive prompts on a real terminal', () => {
     await t.answer(/Node id/, 'form-1');
     await t.answer(/Node metadata/, 'team=core,tier=1');
     await t.answer(/Endpoints/, 'Say.Hello');
+    await t.answer(/Keep the node registered/, '');
     expect(await t.exitCode()).toBe(0);
     const kvs = await keys(prefix);
     expect(kvs.map((k) => k.key)).toEqual([`${prefix}form.svc/form-1`]);
@@ -91,6 +93,37 @@ describe('interactive prompts on a real terminal', () => {
       t.keys('Enter');
       expect(await t.exitCode()).toBe(130);
       expect(await s.remaining()).toEqual(['n1', 'n2', 'n3']);
+    });
+  });
+
+  describe('register says what it made', () => {
+    it('the form asks for the TTL and whether to keep the node registered; yes stays in the foreground until Ctrl-C', async () => {
+      const prefix = randomPrefix();
+      // In an interactive shell, so that Ctrl-C goes to micro-reg's process group only, as on a person's terminal.
+      const t = new TmuxSession([], { shellCommand: 'bash --norc --noprofile' });
+      sessions.push(t);
+      t.keys(`PS1='$ '; ${process.execPath} ${binPath} --endpoints ${endpoint} --prefix ${prefix} register --name ttl.svc --version 1 --id ttl-1 --meta a=b --endpoint E; echo EXIT=$?`, 'Enter');
+      await t.answer(/Node address/, '10.1.1.1:1');
+      await t.answer(/TTL in seconds \(0: never expires\)/, '45');
+      await t.waitForScreen(/Keep the node registered/);
+      t.type('y');
+      t.keys('Enter');
+      await t.waitForScreen(/keeping lease [0-9a-f]+ alive/);
+      const kvs = await keys(prefix);
+      expect(kvs).toHaveLength(1);
+      const ttl = await client.leaseTtl(kvs[0]!.lease!);
+      expect(ttl).toBeGreaterThan(30);
+      expect(ttl).toBeLessThanOrEqual(45);
+      t.keys('C-c');
+      await t.waitForScreen(/EXIT=0/);
+      expect(await keys(prefix)).toHaveLength(0);
+    });
+
+    it('a one-shot registration on a terminal ends with a note that the record expires', async () => {
+      const prefix = randomPrefix();
+      const t = session(['--endpoints', endpoint, '--prefix', prefix, 'register', '--name', 'note.svc', '--address', '10.1.1.1:1']);
+      expect(await t.exitCode()).toBe(0);
+      expect(t.screen()).toMatch(/note: the record expires in 1m0s unless renewed: run with --keepalive/);
     });
   });
 });

@@ -60,7 +60,7 @@ describe('register against a real etcd', () => {
     const { args } = under(prefix, 'micro');
     const r = await runCli([...args, 'register', '--name', 'go.micro.srv.hand', '--version', '1.2.0', '--address', '10.1.1.1:8080', '--id', 'hand-1', '--meta', 'protocol=mucp', '--endpoint', 'Say.Hello']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/go\.micro\.srv\.hand\t1\.2\.0\thand-1\t10\.1\.1\.1:8080\t60s\t[0-9a-f]+/);
+    expect(r.stdout).toMatch(/go\.micro\.srv\.hand\t1\.2\.0\thand-1\t10\.1\.1\.1:8080\t1m0s\t[0-9a-f]+/);
     const kvs = await keysUnder(prefix);
     expect(kvs.map((k) => k.key)).toEqual([`${prefix}micro/registry/go.micro.srv.hand/hand-1`]);
     expect(Buffer.from(kvs[0]!.value).toString()).toBe(
@@ -93,7 +93,7 @@ describe('register against a real etcd', () => {
       [['--name', 'x', '--address', 'h:1', '--id', '..'], /invalid node id/],
       [['--name', 'x', '--address', 'h:1', '--ttl', '-1'], /invalid --ttl/],
       [['--file', bad], /not a go-micro Service/],
-      [['--file', join(dir, 'missing.json')], /cannot read --file/],
+      [['--file', join(dir, 'missing.json')], /no such file: /],
       [['--file', bad, '--name', 'x'], /drop --name/],
       [['--name', 'x', '--address', 'h:1', '--ttl', '0', '--keepalive'], /--keepalive needs a lease/],
     ];
@@ -152,5 +152,13 @@ describe('register against a real etcd', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/error: cannot reach etcd|did not answer/);
     expect(Date.now() - started).toBeLessThan(2000 + loadMarginMs);
+  });
+});
+
+describe('register without a terminal', () => {
+  it('says nothing about expiry when stderr is not a terminal (scripts know their --ttl)', async () => {
+    const r = await runCli(['--endpoints', inject('etcdEndpoint'), '--prefix', randomPrefix(), 'register', '--name', 'quiet.svc', '--address', '10.1.1.1:1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/expires/);
   });
 });

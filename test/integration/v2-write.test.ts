@@ -58,6 +58,38 @@ function v2Node(root: string, id: string, opts: { version?: string; host?: strin
 }
 
 describe('register --layout v2', () => {
+  it('a key that is not UTF-8 (the v2 API shows it as U+FFFD) is never deleted in place of its look-alike', async () => {
+    const { root, args } = v2Root();
+    // Written through the HTTP API with the raw byte in the path: etcd keeps the byte, its JSON answers show U+FFFD.
+    const put = async (segment: string, address: string): Promise<void> => {
+      const value = JSON.stringify({ name: 'u8', version: '1', metadata: null, endpoints: null, nodes: [{ id: 'n\ufffd', address, port: 0, metadata: null }] });
+      const res = await fetch(`http://${endpoint}/v2/keys${root}u8/${segment}`, { method: 'PUT', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ value }).toString(), signal: AbortSignal.timeout(5000) });
+      expect(res.status).toBeLessThan(300);
+    };
+    await put('n%FF', '127.0.0.1:1');
+    await put('n%EF%BF%BD', '127.0.0.1:2');
+    const status = async (segment: string): Promise<number> => (await fetch(`http://${endpoint}/v2/keys${root}u8/${segment}`, { signal: AbortSignal.timeout(5000) })).status;
+    const r = await runCli([...args, 'deregister', 'u8', '--node', 'n\ufffd', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    // The real U+FFFD key went; the other was not deleted in its place (its delete named the U+FFFD key
+    // with the other key's index, which etcd refused), and is reported kept.
+    expect(await status('n%EF%BF%BD')).toBe(404);
+    expect(await status('n%FF')).toBe(200);
+    expect(r.stderr).toContain('removed 1 node of u8');
+  });
+
+  it('never replaces a plain key with the service directory: exit 2 naming the key, the value kept', async () => {
+    const { root, args } = v2Root();
+    const put = await v2Raw(endpoint, 'PUT', `${root}vs`, { form: { value: 'not a directory: keep me' } });
+    expect(put.status).toBeLessThan(300);
+    const r = await runCli([...args, 'register', '--name', 'vs', '--address', '127.0.0.1:1', '--ttl', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${root}vs holds a value, not a service directory`);
+    const after = await v2Raw(endpoint, 'GET', `${root}vs`);
+    expect(after.body.node).toMatchObject({ key: `${root}vs`, value: 'not a directory: keep me' });
+    expect((after.body.node as { dir?: boolean }).dir).toBeUndefined();
+  });
+
   it('writes the fixture from --file byte for byte: the service directory, then the node key with its TTL', async () => {
     const { root, args } = v2Root();
     const file = join(dir, 'v2-plugin-greeter.json');

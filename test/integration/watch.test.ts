@@ -134,8 +134,10 @@ describe('watch on the shared etcd', () => {
     await client.put(a.key, a.value.replace('"10.0.0.5:54321"', '"10.0.0.6:1"').replace('"broker":"http",', ''));
     await client.etcd.kv.deleteRange({ key: Buffer.from(a.key) });
     const lines = (await p.waitForLines(3)).map((l) => l.split('\t'));
-    expect(lines[0]!.slice(1)).toEqual(['create', 'go.micro.srv.greeter', 'latest', 'h-1', '10.0.0.5:54321']);
-    expect(lines[0]![0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
+    expect(lines[0]!.slice(1)).toEqual(['create', 'go.micro.srv.greeter', 'latest', 'h-1', '10.0.0.5:54321', '-']);
+    // Piped: the date and offset are in the time, and every line has the same fields.
+    expect(lines[0]![0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+    expect(new Set(lines.map((l) => l.length))).toEqual(new Set([7]));
     expect(lines[1]!.slice(1, 6)).toEqual(['update', 'go.micro.srv.greeter', 'latest', 'h-1', '10.0.0.6:1']);
     expect(lines[1]![6]).toBe('address 10.0.0.5:54321 → 10.0.0.6:1, metadata -broker');
     expect(lines[2]!.slice(1)).toEqual(['delete', 'go.micro.srv.greeter', 'latest', 'h-1', '10.0.0.6:1', 'deregistered']);

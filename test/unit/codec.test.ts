@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, decodeService, encodeService, goJson, groupServices, layoutFieldOrder, maxValueDepth } from '../../src/registry/codec.js';
+import { decodeRecord, decodeService, encodeService, goJson, groupServices, layoutFieldOrder, maxJsonDepth, maxValueDepth } from '../../src/registry/codec.js';
 import { keySpace } from '../../src/registry/keys.js';
 import type { NodeRecord } from '../../src/registry/model.js';
 import { loadFixtures } from '../helpers/fixtures.js';
@@ -86,7 +86,19 @@ describe('malformed values are classified, never thrown', () => {
     for (let i = 0; i < 10_000; i++) tree = `{"name":"x","type":"x","values":[${tree}]}`;
     const d = decodeService(`{"name":"s","endpoints":[{"name":"e","request":${tree}}],"nodes":[{"id":"n"}]}`);
     expect(d.ok).toBe(false);
-    if (!d.ok) expect(d.reason).toMatch(new RegExp(`deeper than ${maxValueDepth}`));
+    if (!d.ok) expect(d.reason).toContain(`deeper than ${maxJsonDepth} levels (value trees: ${maxValueDepth})`);
+  });
+
+  it('takes a value tree of exactly the limit and refuses one level more, and any JSON nested as deep', () => {
+    const tree = (depth: number): string => `${'{"name":"x","type":"x","values":['.repeat(depth - 1)}{"name":"x","type":"x","values":[]}${']}'.repeat(depth - 1)}`;
+    const service = (request: string): string => `{"name":"s","endpoints":[{"name":"e","request":${request}}],"nodes":[{"id":"n"}]}`;
+    expect(decodeService(service(tree(maxValueDepth))).ok).toBe(true);
+    expect(decodeService(service(tree(maxValueDepth + 1)))).toMatchObject({ ok: false, reason: expect.stringContaining('nests deeper') });
+    // An unknown field Go would skip: refused all the same (it overflowed JSON.stringify in -o json).
+    const deepUnknown = `{"name":"s","nodes":[{"id":"n"}],"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    expect(decodeService(deepUnknown)).toMatchObject({ ok: false, reason: expect.stringContaining('nests deeper') });
+    // Brackets inside strings are text, not nesting.
+    expect(decodeService(`{"name":"${'[{'.repeat(500)}\\\"","nodes":[{"id":"n"}]}`).ok).toBe(true);
   });
 
   it('flags a key whose service or node disagrees with the value', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failover, hedgeDelay, memberOrder } from '../../src/registry/failover.js';
+import { failover, hedgeDelay, memberOrder, writeAttemptDeadline } from '../../src/registry/failover.js';
 
 class Silence extends Error {}
 const unanswered = (e: unknown): boolean => e instanceof Silence;
@@ -62,5 +62,18 @@ describe('failover', () => {
     expect(hedgeDelay(5000, 3)).toBe(1000);
     expect(hedgeDelay(200, 3)).toBe(100);
     expect(hedgeDelay(2000, 3)).toBe(500);
+  });
+});
+
+describe('writeAttemptDeadline', () => {
+  it('gives each member left an equal share of the time left, and the last member all of it', () => {
+    const now = 1_000;
+    expect(writeAttemptDeadline(now + 6_000, 3, now)).toBe(now + 2_000);
+    expect(writeAttemptDeadline(now + 6_000, 2, now)).toBe(now + 3_000);
+    expect(writeAttemptDeadline(now + 6_000, 1, now)).toBe(now + 6_000);
+    // After a member used its share, the next ones split what is left.
+    expect(writeAttemptDeadline(now + 6_000, 2, now + 2_000)).toBe(now + 4_000);
+    // Past the deadline: no time at all, never a deadline later than the request's.
+    expect(writeAttemptDeadline(now, 2, now + 500)).toBe(now);
   });
 });

@@ -5,6 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { decodeRecord, decodeService, encodeService } from '../../src/registry/codec.js';
 import { type KeySpace, classifyKey, keySpace, nodeKey, serviceDir } from '../../src/registry/keys.js';
+import { Chalk } from 'chalk';
+import { encodeBytes } from '../../src/registry/bytes.js';
+import { groupServices } from '../../src/registry/codec.js';
+import type { NodeRecord } from '../../src/registry/model.js';
+import { renderEventLine, renderLiveScreen } from '../../src/render/events.js';
+import { renderNodeRecords } from '../../src/render/registration.js';
+import { renderNames, renderServiceDetail, renderServiceList, type Style } from '../../src/render/table.js';
 import { type FuzzCase, Rng, caseKinds, fieldOrders, fuzzSeed, genCase, genCaseOf, expectedReadPrefix, genSpace, hostileName, hostileSegments, segmentOf } from '../helpers/fuzz.js';
 
 const seed = fuzzSeed();
@@ -24,6 +31,42 @@ function difference(got: unknown, want: unknown, path = '$'): string | undefined
     const d = difference((got as Record<string, unknown>)[k], (want as Record<string, unknown>)[k], `${path}.${k}`);
     if (d) return d;
   }
+  return undefined;
+}
+
+// eslint-disable-next-line no-control-regex
+const rawControl = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const plain = new Chalk({ level: 0 });
+const styles: Style[] = [
+  { tty: true, paint: plain, width: 100, wide: false },
+  { tty: false, paint: plain, width: 80, wide: true },
+];
+
+const renderedKinds = new Set(['terminal escapes in every field', 'a key that is not UTF-8', 'invalid UTF-8 in a string']);
+
+/** Every human renderer of a record, uncoloured: none may hold a control character of the data, raw. */
+function renderProblem(record: NodeRecord): string | undefined {
+  const services = groupServices([record]);
+  const event = { action: 'create' as const, record, time: new Date(0), revision: '1' };
+  for (const style of styles) {
+    const outputs: [string, string][] = [
+      ['list', renderServiceList(services, style)],
+      ['get', renderServiceDetail(services, style)],
+      ['watch line', renderEventLine(event as Parameters<typeof renderEventLine>[0], style)],
+      ['deregister', renderNodeRecords([record], style)],
+    ];
+    for (const [what, text] of outputs) {
+      // Tables and lines end their rows with "\n" and, piped, separate cells with "\t": those are micro-reg's.
+      const m = rawControl.exec(text);
+      if (m) return `${what} (tty ${style.tty}) holds a raw U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')}: ${JSON.stringify(text.slice(0, 200))}`;
+    }
+  }
+  const names = renderNames(services);
+  if (names.split('\n').length !== 2 || rawControl.test(names)) return `names is not one safe line: ${JSON.stringify(names)}`;
+  // The live screen is made of our own escapes (cursor home, erase line, erase below) and line ends
+  // (\r\n, for a terminal in raw mode): only those may be there.
+  const live = renderLiveScreen({ title: 't', status: 's', rows: [{ record }], recent: [] }, styles[0]!, 24).replace(/\x1b\[(?:H|K|2K|J)/g, '');
+  if (rawControl.test(live.replaceAll('\r\n', ''))) return `live screen holds a raw control character: ${JSON.stringify(live.slice(0, 200))}`;
   return undefined;
 }
 
@@ -52,6 +95,12 @@ function check(c: FuzzCase): string | undefined {
   }
   if (r.kind === 'record') {
     if (r.record.key !== c.kv.key || r.record.layout !== c.space.layout) return 'record names another key or layout';
+    // What a delete will name: exactly the bytes that were read.
+    if (c.kv.keyBytes !== undefined && !encodeBytes(r.record.key).equals(c.kv.keyBytes)) return 'the key text does not give back the key bytes';
+    if (c.kv.keyBytes !== undefined && r.record.keyBytes !== c.kv.keyBytes) return 'the record does not carry the key bytes';
+    // Rendering is checked on the kinds that carry control characters (the others hold few): fast enough.
+    const shown = renderedKinds.has(c.kind) ? renderProblem(r.record) : undefined;
+    if (shown) return shown;
     if (want.kind === 'record') {
       const diff = difference(r.record.service, want.service);
       if (diff) return `decoded service differs: ${diff}`;

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import type { NodeRecord } from '../../src/registry/model.js';
-import { closeMatches, globToRegExp, isGlob, matchesSelectors, nameMatcher, parseKeyValues, parseSelectors } from '../../src/registry/match.js';
+import { closeMatches, compilePattern, isGlob, matchesSelectors, nameMatcher, parseKeyValues, parseSelectors } from '../../src/registry/match.js';
 
-const matches = (glob: string, names: string[]): string[] => names.filter((n) => globToRegExp(glob).test(n));
+const matches = (glob: string, names: string[]): string[] => names.filter(compilePattern(glob));
 
 describe('globs on service names', () => {
   const names = ['go.micro.srv.greeter', 'go.micro.srv.orders', 'go.micro.api.greeter', 'payments', 'a', 'ab', 'b', 'x.y', 'xzy', '[x]', 'a\nb', 'a/b', 'a+b', 'a$b', 'c!'];
@@ -22,23 +22,23 @@ describe('globs on service names', () => {
     expect(matches('pay', names)).toEqual([]);
   });
 
-  it('[abc] is one of, [!abc] none of; a "[" without "]" is literal', () => {
+  it('[abc] is one of, [!abc] none of; a "[" without "]" is refused', () => {
     expect(matches('[ab]', names)).toEqual(['a', 'b']);
     expect(matches('[!a]', names)).toEqual(['b']);
     expect(matches('a[b]', names)).toEqual(['ab']);
     expect(matches('[x]', names)).toEqual([]);
-    expect(matches('[x', ['[x', 'x'])).toEqual(['[x']);
+    expect(() => compilePattern('[x')).toThrow('invalid pattern "[x": a [ is not closed by ]');
     expect(matches('[\\]', ['\\', 'x'])).toEqual(['\\']);
   });
 
-  it('isGlob: only *, ? and [ make a pattern a glob', () => {
-    expect(['a*', '?', 'a[b]', 'go.micro', 'a+b', 'a]'].map(isGlob)).toEqual([true, true, true, false, false, false]);
+  it('isGlob: only *, ?, [ and { make a pattern a glob', () => {
+    expect(['a*', '?', 'a[b]', 'a{b,c}', 'go.micro', 'a+b', 'a]'].map(isGlob)).toEqual([true, true, true, true, false, false, false]);
   });
 
-  it('nameMatcher: none matches everything, several match any of them', () => {
-    expect(names.filter(nameMatcher([]))).toEqual(names);
-    expect(names.filter(nameMatcher(['payments', '*.orders']))).toEqual(['go.micro.srv.orders', 'payments']);
-    expect(names.filter(nameMatcher(['nothing']))).toEqual([]);
+  it('nameMatcher: none matches everything, several match any of them', async () => {
+    expect(names.filter(await nameMatcher([]))).toEqual(names);
+    expect(names.filter(await nameMatcher(['payments', '*.orders']))).toEqual(['go.micro.srv.orders', 'payments']);
+    expect(names.filter(await nameMatcher(['nothing']))).toEqual([]);
   });
 });
 
@@ -73,7 +73,7 @@ describe('close names for "did you mean"', () => {
   const names = ['go.micro.srv.greeter', 'go.micro.srv.orders', 'go.micro.srv.greeters', 'payments', 'payment-gw', 'billing'];
 
   it('finds typos, parts of a name and the last dotted part; closest first, then by name; three at most', () => {
-    expect(closeMatches('go.micro.srv.greter', names)).toEqual(['go.micro.srv.greeter', 'go.micro.srv.greeters', 'go.micro.srv.orders']);
+    expect(closeMatches('go.micro.srv.greter', names)).toEqual(['go.micro.srv.greeter', 'go.micro.srv.greeters']);
     expect(closeMatches('greter', names)).toEqual(['go.micro.srv.greeter', 'go.micro.srv.greeters']);
     expect(closeMatches('payment', names)).toEqual(['payment-gw', 'payments']);
     expect(closeMatches('srv', names)).toEqual(['go.micro.srv.greeter', 'go.micro.srv.greeters', 'go.micro.srv.orders']);
@@ -81,11 +81,8 @@ describe('close names for "did you mean"', () => {
     expect(closeMatches('zzzzzz', names)).toEqual([]);
   });
 
-  it('allows two edits, or a quarter of the length for long names', () => {
+  it('allows a couple of edits, not a different word', () => {
     expect(closeMatches('bxllxng', ['billing'])).toEqual(['billing']);
     expect(closeMatches('bxxxing', ['billing'])).toEqual([]);
-    expect(closeMatches('go.micro.srv.gxxxter', ['go.micro.srv.greeter'])).toEqual(['go.micro.srv.greeter']);
-    expect(closeMatches('ab', ['abcd', 'xy', 'xyz'])).toEqual(['abcd', 'xy']);
-    expect(closeMatches('abcd', ['ab'])).toEqual(['ab']);
   });
 });

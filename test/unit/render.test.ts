@@ -62,11 +62,14 @@ describe('get renderer', () => {
     expect(out).toContain('subscriber=true');
   });
 
-  it('fits a narrow terminal by cutting metadata, never ids', () => {
-    const out = stripAnsi(renderServiceDetail(services(), terminal(100)));
-    for (const line of out.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(100);
-    expect(out).toContain('go.micro.srv.greeter-d3e0d7a4-8c1b-4a5e-9f2d-6b7c8a9e0f12');
-    expect(out).toContain('…');
+  it('fits a narrow terminal by cutting metadata first, ids only (in the middle) when that is not enough', () => {
+    const wide = stripAnsi(renderServiceDetail(services(), terminal(110)));
+    for (const line of wide.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(110);
+    expect(wide).toContain('go.micro.srv.greeter-d3e0d7a4-8c1b-4a5e-9f2d-6b7c8a9e0f12');
+    expect(wide).toContain('…');
+    const narrow = stripAnsi(renderServiceDetail(services(), terminal(80)));
+    for (const line of narrow.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(narrow).toMatch(/go\.micro\.srv\.\S*…\S*6b7c8a9e0f12/);
   });
 
   it('wide adds lease and key', () => {
@@ -98,5 +101,39 @@ describe('JSON renderer', () => {
   it('is pretty on a terminal and compact when piped', () => {
     expect(renderServicesJson(services(), true)).toContain('\n  {');
     expect(renderServicesJson(services(), false).trimEnd()).not.toContain('\n');
+  });
+});
+
+describe('untrusted text in tables', () => {
+  const hostile = (): ServiceView[] => {
+    const [first] = services();
+    const s = structuredClone(first!);
+    s.name = `evil\x1b]0;title\x07`;
+    s.nodes[0]!.metadata = { 'k\x1b[2J': `${'v'.repeat(60)}\u009b31m${'w'.repeat(60)}` };
+    return [s];
+  };
+  // Every ESC must start one of micro-reg's own colour sequences, whole.
+  const brokenOrForeignEscape = /\x1b(?!\[[0-9;]*m)/;
+
+  it('escapes data before painting: dim escapes on a terminal, plain text piped, never a raw control character', () => {
+    const tty = renderServiceDetail(hostile(), terminal());
+    expect(tty).toContain('evil\x1b[2m\\x1b');
+    expect(tty).not.toMatch(brokenOrForeignEscape);
+    expect(tty).not.toMatch(/[\u0007\u009b]/);
+    const plain = renderServiceDetail(hostile(), piped(true));
+    expect(plain).toContain('evil\\x1b]0;title\\x07');
+    expect(plain).toContain('k\\x1b[2J=');
+    expect(plain).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+
+  it('cuts a painted cell to the width without cutting inside a colour sequence', () => {
+    const narrow = renderServiceDetail(hostile(), terminal(60));
+    expect(narrow).toContain('…');
+    expect(narrow).not.toMatch(brokenOrForeignEscape);
+  });
+
+  it('prints a name holding a newline as one line in names output', () => {
+    const [s] = services();
+    expect(renderNames([{ ...s!, name: 'forged\nline' }])).toBe('forged\\nline\n');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isUnsafe, sanitize } from '../../src/render/sanitize.js';
+import { decodeBytes } from '../../src/registry/bytes.js';
+import { isUnsafe, safeJson, sanitize } from '../../src/render/sanitize.js';
 
 describe('sanitize', () => {
   it('returns safe text as it is', () => {
@@ -41,5 +42,24 @@ describe('sanitize', () => {
     for (let c = 0; c < 0xa0; c++) all += String.fromCharCode(c);
     const out = sanitize(all);
     expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe('bytes that are not UTF-8', () => {
+  it('are shown as \\xNN, unlike a real U+FFFD', () => {
+    const key = decodeBytes(Buffer.from([0x6e, 0xff]));
+    expect(sanitize(key)).toBe('n\\xff');
+    expect(sanitize('n\ufffd')).toBe('n\ufffd');
+    expect(sanitize(key)).not.toBe(sanitize('n\ufffd'));
+  });
+});
+
+describe('safeJson', () => {
+  it('escapes what JSON.stringify leaves raw but a terminal acts on, and parses to the same value', () => {
+    const value = { s: 'a\u009b31mb\u202ec\u0085\u007f', ok: 'plain ü 🚀' };
+    const text = safeJson(JSON.stringify(value));
+    expect(text).not.toMatch(/[\u007f-\u009f\u202e]/);
+    expect(JSON.parse(text)).toEqual(value);
+    expect(safeJson('{"a":"b"}')).toBe('{"a":"b"}');
   });
 });

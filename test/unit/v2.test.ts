@@ -15,6 +15,9 @@ describe('v2 requests', () => {
   it('percent-encodes each key segment under /v2/keys', () => {
     expect(keyPath('/micro-registry/go.micro.srv.greeter/n 1?')).toBe('/v2/keys/micro-registry/go.micro.srv.greeter/n%201%3F');
     expect(keyPath('/micro-registry/')).toBe('/v2/keys/micro-registry');
+    // A byte that is not UTF-8 (kept as U+DC80+byte) goes as that byte, not as U+FFFD (and never throws).
+    expect(keyPath('/micro-registry/u8/n\udcff x')).toBe('/v2/keys/micro-registry/u8/n%FF%20x');
+    expect(keyPath('/micro-registry/u8/n\ufffd')).toBe('/v2/keys/micro-registry/u8/n%EF%BF%BD');
   });
 
   it('puts options in the query and leaves out unset ones', () => {

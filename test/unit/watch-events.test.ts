@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { keySpace } from '../../src/registry/keys.js';
 import type { NodeRecord } from '../../src/registry/model.js';
 import { type DeleteReason, type EventSource, type RegistryEvent, type SourceBatch, WatchPipeline, diffRecords } from '../../src/registry/watch.js';
-import { describeUpdate, eventJson, renderEventJson, renderEventLine, renderLiveScreen } from '../../src/render/events.js';
+import { describeUpdate, eventJson, formatTimestamp, layoutLiveScreen, liveKeys, renderEventJson, renderEventLine, renderLiveScreen } from '../../src/render/events.js';
 import type { Style } from '../../src/render/table.js';
 import { fixture } from '../helpers/fixtures.js';
 
@@ -125,7 +125,7 @@ describe('event renderers', () => {
 
   it('renders a line and a JSON line per event', () => {
     const event: RegistryEvent = { action: 'delete', record: rec('a', { lease: '16' }), revision: '42', time, reason: 'expired', resync: true };
-    expect(renderEventLine(event, plain)).toBe('03:04:05.067\tdelete\tgo.micro.srv.greeter\tlatest\ta\t10.0.0.5:54321\texpired\t(resync)\n');
+    expect(renderEventLine(event, plain)).toBe(`${formatTimestamp(time)}\tdelete\tgo.micro.srv.greeter\tlatest\ta\t10.0.0.5:54321\texpired (resync)\n`);
     const json = JSON.parse(renderEventJson(event));
     expect(json).toEqual(eventJson(event));
     expect(json).toMatchObject({ action: 'delete', key: '/micro/registry/go.micro.srv.greeter/a', revision: 42, time: time.toISOString(), reason: 'expired', resync: true });
@@ -133,12 +133,73 @@ describe('event renderers', () => {
     expect(Object.keys(json.service)).toEqual(['name', 'version', 'metadata', 'endpoints', 'nodes']);
   });
 
-  it('fits the live screen to the terminal height', () => {
+  it('piped lines carry the date and offset and always the same number of tab-separated fields', () => {
+    expect(formatTimestamp(time)).toMatch(/^2026-01-02T03:04:05\.067[+-]\d\d:\d\d$/);
+    const events: RegistryEvent[] = [
+      { action: 'create', record: rec('a'), revision: '1', time },
+      { action: 'update', record: rec('a', { address: '10.0.0.6:1' }), previous: rec('a'), revision: '2', time },
+      { action: 'delete', record: rec('a'), revision: '3', time, reason: 'deregistered' },
+    ];
+    for (const wide of [false, true]) {
+      const counts = events.map((e) => renderEventLine(e, { ...plain, wide }).trimEnd().split('\t').length);
+      expect(new Set(counts), `wide=${wide}`).toEqual(new Set([wide ? 9 : 7]));
+    }
+    expect(renderEventLine(events[0]!, plain).trimEnd().split('\t')[6]).toBe('-');
+  });
+
+  it('on a terminal the columns line up from line to line', () => {
+    const widths: number[] = [];
+    const tty = { ...plain, tty: true };
+    const lines = [
+      renderEventLine({ action: 'create', record: rec('a-long-node-id'), revision: '1', time }, tty, widths),
+      renderEventLine({ action: 'create', record: rec('b'), revision: '2', time }, tty, widths),
+      renderEventLine({ action: 'delete', record: rec('c'), revision: '3', time, reason: 'expired' }, tty, widths),
+    ];
+    expect(lines[0]).toMatch(/^03:04:05\.067  create  go\.micro\.srv\.greeter  latest  a-long-node-id  10\.0\.0\.5:54321  -$/m);
+    const addressAt = lines.slice(1).map((l) => l.indexOf('10.0.0.5'));
+    expect(new Set(addressAt)).toEqual(new Set([lines[0]!.indexOf('10.0.0.5')]));
+  });
+
+  it('fits the live screen to the terminal height: the table scrolls, the recent changes and the keys stay', () => {
     const rows = Array.from({ length: 50 }, (_, i) => ({ record: rec(`n-${String(i).padStart(2, '0')}`) }));
-    const text = renderLiveScreen({ title: 'T', status: 'connected', rows, recent: ['r1'] }, { ...plain, tty: true }, 20);
-    const lines = text.split('\n');
+    const screen = { title: 'T', status: 'connected', rows, recent: ['r1'] };
+    const text = renderLiveScreen(screen, { ...plain, tty: true }, 20);
+    const lines = text.replace(/\x1b\[(?:H|2K|J)/g, '').split('\r\n');
     expect(lines).toHaveLength(20);
-    expect(text).toMatch(/more lines \(enlarge the terminal\)/);
-    expect(lines.at(-1)).toMatch(/^r1/);
+    expect(lines[0]).toBe('T');
+    expect(lines[3]).toMatch(/^SERVICE\s+VERSION\s+NODE\s+ADDRESS\s+TTL$/);
+    expect(lines[4]).toMatch(/\bn-00\b/);
+    expect(text).toMatch(/… \d+ more below \(↑\/↓ PgUp\/PgDn; or enlarge the terminal\)/);
+    expect(lines.at(-2)).toMatch(/^r1/);
+    expect(lines.at(-1)).toBe(liveKeys);
+    // Scrolled down: the first rows give way, the heading stays; past the end it stops at the last row.
+    const scrolled = layoutLiveScreen({ ...screen, scroll: 10 }, { ...plain, tty: true }, 20);
+    expect(scrolled.lines[3]).toMatch(/^SERVICE/);
+    expect(scrolled.lines[4]).toMatch(/\bn-10\b/);
+    expect(scrolled.lines.join('\n')).toMatch(/more below, 10 above/);
+    const end = layoutLiveScreen({ ...screen, scroll: 1000 }, { ...plain, tty: true }, 20);
+    expect(end.scroll).toBe(end.maxScroll);
+    expect(end.lines.join('\n')).toMatch(/\bn-49\b/);
+    expect(end.lines).toHaveLength(20);
+  });
+
+  it('recent changes keep their colours when they fit and are cut as plain text when they do not', () => {
+    const short = '\x1b[32mcreate\x1b[39m  a';
+    const long = `\x1b[31mdelete\x1b[39m  ${'x'.repeat(100)}`;
+    const lines = layoutLiveScreen({ title: 'T', status: '', rows: [], recent: [short, long] }, { ...plain, tty: true, width: 40 }, 12).lines;
+    expect(lines).toContain(short);
+    const cut = lines.find((l) => l.startsWith('delete'));
+    expect(cut).toBe(`delete  ${'x'.repeat(31)}…`);
+  });
+
+  it('counts the TTL down from the lease, and shows the lease id only with -o wide', () => {
+    const rows = [{ record: rec('a', { lease: '16' }) }];
+    const ttls = new Map([['16', 3579]]);
+    const narrow = layoutLiveScreen({ title: 'T', status: '', rows, recent: [], ttls }, { ...plain, tty: true }, 10).lines.join('\n');
+    expect(narrow).toMatch(/\ba\s+10\.0\.0\.5:54321\s+59m39s/);
+    expect(narrow).not.toMatch(/LEASE/);
+    const wide = layoutLiveScreen({ title: 'T', status: '', rows, recent: [], ttls: new Map([['16', 45]]) }, { ...plain, tty: true, wide: true }, 10).lines.join('\n');
+    expect(wide).toMatch(/TTL\s+LEASE/);
+    expect(wide).toMatch(/45s\s+10$/m);
   });
 });
