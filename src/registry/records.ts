@@ -24,9 +24,10 @@ export interface ServiceInput {
 
 /** The reason an address is refused, or undefined when it is host:port with a port 1-65535. */
 export function addressProblem(address: string): string | undefined {
-  const split = splitHostPort(address.trim());
+  const trimmed = address.trim();
+  const split = splitHostPort(trimmed);
   if (!split || split.host.trim() === '' || /\s/.test(split.host)) return 'expected host:port, e.g. 10.0.0.5:8080 or [::1]:8080';
-  if (!(split.port >= 1 && split.port <= 65535) || !/^\d{1,5}$/.test(address.slice(address.lastIndexOf(':') + 1))) return 'the port must be 1-65535';
+  if (!(split.port >= 1 && split.port <= 65535) || !/^\d{1,5}$/.test(trimmed.slice(trimmed.lastIndexOf(':') + 1))) return 'the port must be 1-65535';
   return undefined;
 }
 

@@ -1,13 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomPrefix, seed } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
-import { binPath, repoRoot, runBin } from '../helpers/process.js';
+import { binPath, childEnv, repoRoot, runBin } from '../helpers/process.js';
 import { TmuxSession } from '../helpers/tmux.js';
-import { freePort, startEtcd } from '../helpers/etcd.js';
+import { startEtcd } from '../helpers/etcd.js';
+import { closedAddress } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 
 const endpoint = inject('etcdEndpoint');
 
@@ -35,10 +37,67 @@ describe('bin/micro-reg as a process', () => {
     }
   });
 
-  it('a reader that goes away early (| head) is no error', () => {
-    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${binPath}" --help | head -1; echo "status=\${PIPESTATUS:-ok}"`], { encoding: 'utf8' });
-    expect(r.stdout).toMatch(/^Usage: micro-reg/);
-    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+  // A pipe holds 64 KiB: output much larger than that, into a reader that stops after 100 bytes, is sure
+  // to meet a closed pipe (EPIPE) on a later write. The status of micro-reg itself (not of head) is checked.
+  it('a reader that goes away early (| head -c 100) is no error: exit 0, nothing on stderr', async () => {
+    const bigPrefix = `${randomPrefix()}micro/registry/`;
+    const f = fixture('micro-v6-greeter');
+    const padding = 'x'.repeat(8 * 1024);
+    await seed(
+      endpoint,
+      Array.from({ length: 128 }, (_, i) => ({
+        key: `${bigPrefix}go.micro.srv.big/n${i}`,
+        value: JSON.stringify({ ...f.value, name: 'go.micro.srv.big', nodes: [{ id: `n${i}`, address: `10.0.0.${i}:8080`, metadata: { padding } }] }),
+      })),
+    );
+    const whole = await runBin(['--prefix', bigPrefix, 'list', '-o', 'json'], { env });
+    expect(whole.code).toBe(0);
+    expect(whole.stdout.length).toBeGreaterThan(1024 * 1024);
+    const script = `"$0" "$1" --prefix "$2" list -o json 2>"$3" | head -c 100; echo; echo "micro-reg exited $\{PIPESTATUS[0]}"`;
+    const errFile = join(tmpdir(), `micro-reg-epipe-${process.pid}-${Date.now()}.err`);
+    try {
+      const r = spawnSync('bash', ['-c', script, process.execPath, binPath, bigPrefix, errFile], { encoding: 'utf8', env: childEnv(env), timeout: 30_000 });
+      expect(r.stdout.startsWith(whole.stdout.slice(0, 100))).toBe(true);
+      expect(r.stdout).toMatch(/\nmicro-reg exited 0\n$/);
+      expect(readFileSync(errFile, 'utf8')).toBe('');
+    } finally {
+      rmSync(errFile, { force: true });
+    }
+  });
+
+  // A long-running command's reader going away ends it (watch | head -n 1): exit 0, no error, the
+  // process gone rather than watching into a closed pipe for ever.
+  it('watch | head -n 1: micro-reg ends with exit 0 once head has gone, no error', async () => {
+    const watchPrefix = `${randomPrefix()}micro/registry/`;
+    const f = fixture('micro-v6-greeter');
+    const node = (id: string) => ({ key: `${watchPrefix}go.micro.srv.greeter/${id}`, value: JSON.stringify({ ...f.value, nodes: [{ id, address: '10.0.0.1:8080', metadata: null }] }), ttl: 60 });
+    // micro-reg's stdout is the pipe into head itself (the test keeps no end of it): when head exits,
+    // micro-reg's next write meets a closed pipe.
+    const head = spawn('head', ['-n', '1'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let headOut = '';
+    head.stdout.setEncoding('utf8').on('data', (d: string) => (headOut += d));
+    const watch = spawn(process.execPath, [binPath, '--prefix', watchPrefix, 'watch', '-o', 'json'], { stdio: ['ignore', head.stdin, 'pipe'], env: childEnv(env) });
+    head.stdin.destroy();
+    let stderr = '';
+    watch.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => watch.once('exit', (code) => resolve(code)));
+    let ended: number | null | undefined;
+    void exited.then((code) => (ended = code));
+    try {
+      await waitFor(() => /watching 0 services/.test(stderr), 15_000, `the watch to start (stderr: ${stderr})`);
+      // Each poll writes one more event: the first reaches head, a later one meets the closed pipe.
+      let n = 0;
+      await waitFor(async () => {
+        if (ended !== undefined) return true;
+        if (n < 100) await seed(endpoint, [node(`n${n++}`)]);
+        return false;
+      }, 30_000, 'watch to end after head went away', 100);
+      expect(ended).toBe(0);
+      expect(JSON.parse(headOut)).toMatchObject({ action: 'create', key: `${watchPrefix}go.micro.srv.greeter/n0` });
+      expect(stderr).toMatch(/^watching 0 services, 0 nodes at revision \d+\n$/);
+    } finally {
+      for (const child of [watch, head]) if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
+    }
   });
 
   it('list -o json: stdout parses, warnings go to stderr', async () => {
@@ -62,7 +121,7 @@ describe('bin/micro-reg as a process', () => {
     const usage = await runBin(['list', '--no-such-flag'], { env });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toBe("error: unknown option '--no-such-flag'\nhint: see micro-reg list --help\n");
-    const down = await runBin(['--timeout', '1s', 'list'], { env: { MICRO_REGISTRY_ADDRESS: `127.0.0.1:${await freePort()}` } });
+    const down = await runBin(['--timeout', '1s', 'list'], { env: { MICRO_REGISTRY_ADDRESS: await closedAddress() } });
     expect(down.code).toBe(4);
     expect(down.stderr).toMatch(/^error: cannot reach etcd at .*\nhint: .*\n$/);
     const strict = await runBin(['--prefix', prefix, '--strict', 'list', '-o', 'json'], { env });
@@ -118,7 +177,7 @@ describe('the npm package', () => {
     expect(files).toContain('dist/cli.js');
     const prefixDir = join(dir, 'global');
     execFileSync('npm', ['install', '-g', '--prefix', prefixDir, '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed[0].filename)], { stdio: 'pipe' });
-    const help = execFileSync(join(prefixDir, 'bin', 'micro-reg'), ['--help'], { encoding: 'utf8' });
+    const help = execFileSync(join(prefixDir, 'bin', 'micro-reg'), ['--help'], { encoding: 'utf8', env: childEnv() });
     expect(help).toContain('Usage: micro-reg');
   }, 180_000);
 });

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { childEnv } from './process.js';
 
 export interface TlsFiles {
   ca: string;
@@ -104,7 +105,8 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdServer> 
     args.push('--cert-file', options.tls.serverCert, '--key-file', options.tls.serverKey, '--trusted-ca-file', options.tls.ca);
     if (options.clientCertAuth) args.push('--client-cert-auth');
   }
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // etcd reads ETCD_* variables as flags: it gets none of the caller's.
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() });
   let log = '';
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`etcd did not become ready within 20s:\n${log.slice(-2000)}`)), 20_000);
@@ -217,7 +219,7 @@ export async function startCluster(size: number, options: Pick<EtcdOptions, 'ena
 
 /** etcdctl (v3 API) against one server, for administration the way an operator would do it. */
 export function etcdctl(server: EtcdServer, args: string[], extra: string[] = []): string {
-  return execFileSync('etcdctl', ['--endpoints', server.clientUrl, ...extra, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, encoding: 'utf8' });
+  return execFileSync('etcdctl', ['--endpoints', server.clientUrl, ...extra, ...args], { env: childEnv({ ETCDCTL_API: '3' }), encoding: 'utf8' });
 }
 
 /** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, made with openssl. */

@@ -2,10 +2,11 @@
 // for seeding a real etcd with them (test/integration/faults.test.ts). Every generated case says what
 // the codec must make of it, so the fuzz checks classifications, not only "does not throw".
 // No dependency: a small seeded PRNG; the seed is printed on failure and can be replayed with FUZZ_SEED.
+// The expected keys and the stored values are made here, by test code written from the format reference
+// (shared/docs/go-micro-registry-format.md), not by src/registry's keys.ts and codec.ts under test.
 import { decodeBytes } from '../../src/registry/bytes.js';
-import type { RawKeyValue } from '../../src/registry/codec.js';
-import { encodeService, type FieldOrder } from '../../src/registry/codec.js';
-import { type KeySpace, keySegment, keySpace, nodeKey, readPrefix } from '../../src/registry/keys.js';
+import type { FieldOrder, RawKeyValue } from '../../src/registry/codec.js';
+import type { KeySpace } from '../../src/registry/keys.js';
 import type { Endpoint, Metadata, Node, Service, Value } from '../../src/registry/model.js';
 
 /** sfc32: small, fast, good enough for test data, and reproducible from one 32-bit seed. */
@@ -84,14 +85,54 @@ export function hostileName(rng: Rng): string {
   return s;
 }
 
-/** Whether micro-reg accepts the string as a key segment (it refuses empty, "." and ".."). */
+/** A name or id as a key segment, as go-micro makes it: "/" becomes "-". */
+export function segmentOf(s: string): string {
+  return s.replaceAll('/', '-');
+}
+
+/** Whether micro-reg accepts the string as a key segment: not empty or blank, ".", or ".." once "/" became "-". */
 export function isKeyable(s: string): boolean {
-  try {
-    keySegment(s, 'name');
-    return true;
-  } catch {
-    return false;
-  }
+  const segment = segmentOf(s);
+  return segment.trim() !== '' && segment !== '.' && segment !== '..';
+}
+
+// ---- values as go-micro writes them (format reference 2 and 3), for the expected bytes ----
+
+const goEscapes: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+/** encoding/json's output: JSON with <, >, & and U+2028/9 escaped, map keys sorted. */
+function goMarshal(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => goEscapes[c]!);
+}
+
+function sortedMap(m: Metadata): Metadata {
+  if (m === null) return null;
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(m).sort()) setOwn(out, k, m[k]);
+  return out;
+}
+
+function goValue(v: Value | null): unknown {
+  return v === null ? null : { name: v.name, type: v.type, values: v.values === null ? null : v.values.map(goValue) };
+}
+
+/**
+ * The JSON a go-micro generation stores for a service: v1.7 (`address` host and `port` number),
+ * v1.8 (`address` host:port), v4.10.2 (node and endpoint fields in their later order).
+ */
+export function goMicroJson(service: Service, order: FieldOrder): string {
+  const endpoint = (e: Endpoint): unknown =>
+    order === 'v4.10.2'
+      ? { request: goValue(e.request), response: goValue(e.response), metadata: sortedMap(e.metadata), name: e.name }
+      : { name: e.name, request: goValue(e.request), response: goValue(e.response), metadata: sortedMap(e.metadata) };
+  const node = (n: Node): unknown => {
+    if (order === 'v4.10.2') return { metadata: sortedMap(n.metadata), id: n.id, address: n.address };
+    if (order === 'v1.8') return { id: n.id, address: n.address, metadata: sortedMap(n.metadata) };
+    const m = /^(.*):(\d+)$/.exec(n.address);
+    const host = m ? m[1]!.replace(/^\[(.*)\]$/, '$1') : n.address;
+    return { id: n.id, address: host, port: m ? Number(m[2]) : 0, metadata: sortedMap(n.metadata) };
+  };
+  return goMarshal({ name: service.name, version: service.version, metadata: sortedMap(service.metadata), endpoints: service.endpoints === null ? null : service.endpoints.map(endpoint), nodes: service.nodes.map(node) });
 }
 
 function keyableName(rng: Rng): string {
@@ -189,11 +230,15 @@ export interface FuzzCase {
 
 const layoutsForFuzz = ['micro', 'domain', 'legacy', 'v2'] as const;
 
+/** Each layout's default prefix (format reference 1), written out. */
+const defaultPrefixOf = { micro: '/micro/registry/', domain: '/micro/registry/', legacy: '/micro-registry/', v2: '/micro-registry/' } as const;
+
+/** A key space, written out: a layout, its prefix as a key directory (ending in "/"), a domain. */
 export function genSpace(rng: Rng): KeySpace {
   const layout = rng.pick(layoutsForFuzz);
-  const prefix = rng.chance(0.7) ? undefined : rng.pick(['/test-fuzz/', '/日本/registry', '/a b/c/', '/micro/registry/nested/']);
-  const domain = layout === 'domain' ? rng.pick(['micro', 'prod', 'ünï', '*']) : undefined;
-  return keySpace(layout, prefix, domain);
+  const prefix = rng.chance(0.7) ? defaultPrefixOf[layout] : rng.pick(['/test-fuzz/', '/日本/registry/', '/a b/c/', '/micro/registry/nested/']);
+  if (layout !== 'domain') return { layout, prefix };
+  return { layout, prefix, domain: rng.pick(['micro', 'prod', 'ünï', '*']) };
 }
 
 /** The space keys are written to: `*` reads every domain; writes go to a concrete one. */
@@ -201,9 +246,14 @@ export function writableSpace(space: KeySpace): KeySpace {
   return space.layout === 'domain' && space.domain === '*' ? { ...space, domain: 'micro' } : space;
 }
 
-/** The key go-micro would write for this service in this space. */
+/** Where the layout's records are: the prefix, and for one domain its directory. */
+export function expectedReadPrefix(space: KeySpace): string {
+  return space.layout === 'domain' && space.domain !== '*' ? `${space.prefix}${segmentOf(space.domain ?? 'micro')}/` : space.prefix;
+}
+
+/** The key go-micro would write for this service in this space: prefix[/domain]/name/id. */
 export function keyFor(space: KeySpace, service: Service): string {
-  return nodeKey(writableSpace(space), service.name, service.nodes[0]!.id);
+  return `${expectedReadPrefix(writableSpace(space))}${segmentOf(service.name)}/${segmentOf(service.nodes[0]!.id)}`;
 }
 
 /** The field order of a random go-micro generation. */
@@ -305,7 +355,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     weight: 20,
     gen: (rng, space) => {
       const service = genService(rng);
-      return { kind: 'valid', space, kv: { key: keyFor(space, service), value: encodeService(service, orderFor(rng)) }, expect: { kind: 'record', service } };
+      return { kind: 'valid', space, kv: { key: keyFor(space, service), value: goMicroJson(service, orderFor(rng)) }, expect: { kind: 'record', service } };
     },
   },
   // Pre-2015 values: capitalised keys, which Go matches case-insensitively.
@@ -313,7 +363,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     weight: 3,
     gen: (rng, space) => {
       const service = genService(rng);
-      const text = encodeService(service, 'v1.8').replace(/"(name|version|metadata|endpoints|nodes|id|address|request|response|type|values)":/g, (_, k: string) => `"${k[0]!.toUpperCase()}${k.slice(1)}":`);
+      const text = goMicroJson(service, 'v1.8').replace(/"(name|version|metadata|endpoints|nodes|id|address|request|response|type|values)":/g, (_, k: string) => `"${k[0]!.toUpperCase()}${k.slice(1)}":`);
       return { kind: 'capitalised keys', space, kv: { key: keyFor(space, service), value: text }, expect: { kind: 'record', service } };
     },
   },
@@ -321,7 +371,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     weight: 10,
     gen: (rng, space) => {
       const service = genService(rng);
-      const text = encodeService(service, orderFor(rng));
+      const text = goMicroJson(service, orderFor(rng));
       return { kind: 'truncated', space, kv: { key: keyFor(space, service), value: text.slice(0, rng.int(text.length)) }, expect: { kind: 'malformed', reason: /not JSON|empty/ } };
     },
   },
@@ -329,7 +379,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     weight: 8,
     gen: (rng, space) => {
       const service = genService(rng);
-      const text = encodeService(service, orderFor(rng));
+      const text = goMicroJson(service, orderFor(rng));
       const garbage = rng.pick([
         () => text.replace(/:/, ''),
         () => `${text}}`,
@@ -347,7 +397,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     weight: 3,
     gen: (rng, space) => {
       const service = genService(rng);
-      const value = rng.pick(['null', '42', '"text"', 'true', '[]', `[${encodeService(service, 'v1.8')}]`]);
+      const value = rng.pick(['null', '42', '"text"', 'true', '[]', `[${goMicroJson(service, 'v1.8')}]`]);
       return { kind: 'JSON, not an object', space, kv: { key: keyFor(space, service), value }, expect: { kind: 'malformed', reason: /not a JSON object/ } };
     },
   },
@@ -355,7 +405,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     weight: 20,
     gen: (rng, space) => {
       const service = genService(rng);
-      const obj = JSON.parse(encodeService(service, orderFor(rng))) as unknown;
+      const obj = JSON.parse(goMicroJson(service, orderFor(rng))) as unknown;
       const all: { path: string; slot: Slot; set: (v: unknown) => void }[] = [];
       slots(obj, '', 'object', all, () => undefined);
       const target = rng.pick(all.filter((s) => s.path !== ''));
@@ -368,7 +418,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     weight: 3,
     gen: (rng, space) => {
       const service = genService(rng);
-      const obj = JSON.parse(encodeService(service, 'v1.8')) as Record<string, unknown>;
+      const obj = JSON.parse(goMicroJson(service, 'v1.8')) as Record<string, unknown>;
       const which = rng.int(3);
       if (which === 0) delete obj.name;
       else if (which === 1) obj.nodes = rng.pick([null, [], {}]);
@@ -381,7 +431,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     gen: (rng, space) => {
       const service = genService(rng);
       const two = { ...service, nodes: [service.nodes[0]!, genNode(rng, 'other')] };
-      return { kind: 'several nodes in one key', space, kv: { key: keyFor(space, service), value: encodeService(two, 'v1.8') }, expect: { kind: 'malformed', reason: /holds 2 nodes/ } };
+      return { kind: 'several nodes in one key', space, kv: { key: keyFor(space, service), value: goMicroJson(two, 'v1.8') }, expect: { kind: 'malformed', reason: /holds 2 nodes/ } };
     },
   },
   'key and value disagree': {
@@ -391,26 +441,26 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
       const other = genService(rng, `${service.name}-other`, `${service.nodes[0]!.id}-other`);
       const mismatchNode = rng.chance(0.5);
       const keyed = mismatchNode ? { ...service, nodes: other.nodes } : { ...other, nodes: service.nodes };
-      return { kind: 'key and value disagree', space, kv: { key: keyFor(space, keyed), value: encodeService(service, 'v1.8') }, expect: { kind: 'malformed', reason: mismatchNode ? /names node/ : /names service/ } };
+      return { kind: 'key and value disagree', space, kv: { key: keyFor(space, keyed), value: goMicroJson(service, 'v1.8') }, expect: { kind: 'malformed', reason: mismatchNode ? /names node/ : /names service/ } };
     },
   },
   'unkeyable name in the key': {
     weight: 2,
     gen: (rng, space) => {
       const service = genService(rng);
-      const base = readPrefix(writableSpace(space));
+      const base = expectedReadPrefix(writableSpace(space));
       const bad = rng.pick(['..', '.', ' ']);
-      const key = rng.chance(0.5) ? `${base}${bad}/${keySegment(service.nodes[0]!.id, 'id')}` : `${base}${keySegment(service.name, 'name')}/${bad}`;
-      return { kind: 'unkeyable name in the key', space, kv: { key, value: encodeService(service, 'v1.8') }, expect: { kind: 'malformed', reason: /the key names/ } };
+      const key = rng.chance(0.5) ? `${base}${bad}/${segmentOf(service.nodes[0]!.id)}` : `${base}${segmentOf(service.name)}/${bad}`;
+      return { kind: 'unkeyable name in the key', space, kv: { key, value: goMicroJson(service, 'v1.8') }, expect: { kind: 'malformed', reason: /the key names/ } };
     },
   },
   'too few segments': {
     weight: 3,
     gen: (rng, space) => {
       const service = genService(rng);
-      const key = `${space.prefix}${keySegment(service.name, 'name')}`;
+      const key = `${space.prefix}${segmentOf(service.name)}`;
       // `micro` and `domain` share a prefix: a one-segment key is bad for both.
-      return { kind: 'too few segments', space, kv: { key, value: encodeService(service, 'v1.8') }, expect: { kind: 'malformed', reason: /1 segment/ } };
+      return { kind: 'too few segments', space, kv: { key, value: goMicroJson(service, 'v1.8') }, expect: { kind: 'malformed', reason: /1 segment/ } };
     },
   },
   'too many segments': {
@@ -419,7 +469,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
       const service = genService(rng);
       const extra = space.layout === 'micro' || space.layout === 'domain' ? 2 + rng.int(3) : 1 + rng.int(3);
       const key = `${keyFor(space, service)}${'/extra'.repeat(extra)}`;
-      return { kind: 'too many segments', space, kv: { key, value: encodeService(service, 'v1.8') }, expect: { kind: 'malformed', reason: /segments below/ } };
+      return { kind: 'too many segments', space, kv: { key, value: goMicroJson(service, 'v1.8') }, expect: { kind: 'malformed', reason: /segments below/ } };
     },
   },
   'empty segments': {
@@ -428,7 +478,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
       const service = genService(rng);
       const good = keyFor(space, service);
       const key = rng.pick([`${good}/`, good.replace(space.prefix, `${space.prefix}/`), good.replace(/\/([^/]*)$/, '//$1'), space.prefix]);
-      return { kind: 'empty segments', space, kv: { key, value: encodeService(service, 'v1.8') }, expect: { kind: 'malformed', reason: /empty segment/ } };
+      return { kind: 'empty segments', space, kv: { key, value: goMicroJson(service, 'v1.8') }, expect: { kind: 'malformed', reason: /empty segment/ } };
     },
   },
   'other layout or outside the prefix': {
@@ -438,17 +488,17 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
       const good = keyFor(space, service);
       let key: string;
       if (space.layout === 'micro') key = `${space.prefix}some-domain/${good.slice(space.prefix.length)}`;
-      else if (space.layout === 'domain' && space.domain !== '*' && rng.chance(0.5)) key = good.replace(readPrefix(space), `${space.prefix}zz-other-domain/`);
-      else if (space.layout === 'domain') key = `${space.prefix}${good.slice(readPrefix(writableSpace(space)).length)}`;
+      else if (space.layout === 'domain' && space.domain !== '*' && rng.chance(0.5)) key = good.replace(expectedReadPrefix(space), `${space.prefix}zz-other-domain/`);
+      else if (space.layout === 'domain') key = `${space.prefix}${good.slice(expectedReadPrefix(writableSpace(space)).length)}`;
       else key = rng.pick([`/elsewhere${good}`, good.slice(1), `${space.prefix.slice(0, -1)}x/${good.slice(space.prefix.length)}`]);
-      return { kind: 'other layout or outside the prefix', space, kv: { key, value: encodeService(service, 'v1.8') }, expect: { kind: 'foreign' } };
+      return { kind: 'other layout or outside the prefix', space, kv: { key, value: goMicroJson(service, 'v1.8') }, expect: { kind: 'foreign' } };
     },
   },
   'invalid UTF-8 in a string': {
     weight: 4,
     gen: (rng, space) => {
       const service = genService(rng);
-      const text = encodeService(service, 'v1.8');
+      const text = goMicroJson(service, 'v1.8');
       const marker = `"address":"`;
       const at = text.indexOf(marker) + marker.length;
       const bytes = withInvalidUtf8(rng, text, at);
@@ -462,7 +512,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     weight: 4,
     gen: (rng, space) => {
       const service = genService(rng);
-      const text = encodeService(service, orderFor(rng));
+      const text = goMicroJson(service, orderFor(rng));
       const bytes = withInvalidUtf8(rng, text, rng.int(text.length + 1));
       return { kind: 'invalid UTF-8 anywhere', space, kv: { key: keyFor(space, service), value: bytes }, expect: { kind: 'record-or-malformed' } };
     },
@@ -480,7 +530,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     weight: 2,
     gen: (rng, space) => {
       const service = genService(rng);
-      const bytes = Buffer.from(`garbage-before${encodeService(service, orderFor(rng))}garbage-after`);
+      const bytes = Buffer.from(`garbage-before${goMicroJson(service, orderFor(rng))}garbage-after`);
       const view = new Uint8Array(bytes.buffer, bytes.byteOffset + 'garbage-before'.length, bytes.length - 'garbage-before'.length - 'garbage-after'.length);
       return { kind: 'a view into a larger buffer', space, kv: { key: keyFor(space, service), value: view }, expect: { kind: 'record', service } };
     },
@@ -494,10 +544,10 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
       const variant = rng.int(4);
       if (variant === 0) {
         const withBig = { ...service, metadata: { big } };
-        return { kind: '1 MiB values', space, kv: { key: keyFor(space, service), value: encodeService(withBig, 'v1.8') }, expect: { kind: 'record', service: withBig } };
+        return { kind: '1 MiB values', space, kv: { key: keyFor(space, service), value: goMicroJson(withBig, 'v1.8') }, expect: { kind: 'record', service: withBig } };
       }
       if (variant === 1) {
-        const padded = `${' '.repeat(1024 * 1024)}${encodeService(service, 'v1.8')}\n`;
+        const padded = `${' '.repeat(1024 * 1024)}${goMicroJson(service, 'v1.8')}\n`;
         return { kind: '1 MiB values', space, kv: { key: keyFor(space, service), value: padded }, expect: { kind: 'record', service } };
       }
       if (variant === 2) return { kind: '1 MiB values', space, kv: { key: keyFor(space, service), value: `{"name":"${big}` }, expect: { kind: 'malformed', reason: /not JSON/ } };
@@ -509,7 +559,7 @@ const generators: Record<string, { weight: number; huge?: boolean; gen: Generato
     huge: true,
     gen: (rng, space) => {
       const service = genService(rng);
-      const obj = JSON.parse(encodeService({ ...service, endpoints: [] }, 'v1.8')) as Record<string, unknown>;
+      const obj = JSON.parse(goMicroJson({ ...service, endpoints: [] }, 'v1.8')) as Record<string, unknown>;
       const variant = rng.int(4);
       const key = keyFor(space, service);
       // The deep part is spliced in as text: building it as an object would need the recursion under test.
@@ -547,9 +597,9 @@ Object.assign(generators, {
       };
       // A name or id with "/" can make the key a bad one; the generator's names are usable ones.
       try {
-        return { kind: 'terminal escapes in every field', space, kv: { key: keyFor(space, service), value: encodeService(service, orderFor(rng)) }, expect: { kind: 'record', service } };
+        return { kind: 'terminal escapes in every field', space, kv: { key: keyFor(space, service), value: goMicroJson(service, orderFor(rng)) }, expect: { kind: 'record', service } };
       } catch {
-        return { kind: 'terminal escapes in every field', space, kv: { key: keyFor(space, base), value: encodeService(base, 'v1.8') }, expect: { kind: 'record', service: base } };
+        return { kind: 'terminal escapes in every field', space, kv: { key: keyFor(space, base), value: goMicroJson(base, 'v1.8') }, expect: { kind: 'record', service: base } };
       }
     },
   },
@@ -565,8 +615,8 @@ Object.assign(generators, {
       const goLike = rng.chance(0.5);
       const id = `${service.nodes[0]!.id}${goLike ? '\ufffd'.repeat(bad.length) : String.fromCharCode(...bad.map((b) => 0xdc00 + b))}`;
       const withId: Service = { ...service, nodes: [{ ...service.nodes[0]!, id }] };
-      const [before, after] = encodeService({ ...service, nodes: [{ ...service.nodes[0]!, id: `${service.nodes[0]!.id}@@bad@@` }] }, 'v1.8').split('@@bad@@') as [string, string];
-      const value = goLike ? encodeService(withId, 'v1.8') : Buffer.concat([Buffer.from(before), Buffer.from(bad), Buffer.from(after)]);
+      const [before, after] = goMicroJson({ ...service, nodes: [{ ...service.nodes[0]!, id: `${service.nodes[0]!.id}@@bad@@` }] }, 'v1.8').split('@@bad@@') as [string, string];
+      const value = goLike ? goMicroJson(withId, 'v1.8') : Buffer.concat([Buffer.from(before), Buffer.from(bad), Buffer.from(after)]);
       return { kind: 'a key that is not UTF-8', space, kv: { key: decodeBytes(keyBytes), keyBytes, value }, expect: { kind: 'record', service: withId } };
     },
   },

@@ -16,6 +16,27 @@ export const binPath = join(repoRoot, 'bin', 'micro-reg');
  */
 export const noConfigHome = join(tmpdir(), 'micro-reg-tests-have-no-config');
 
+/**
+ * What a child process inherits from the person running the tests: only where programs and temporary
+ * files are. Everything else that changes what micro-reg, etcdctl or a shell does (NO_COLOR, FORCE_COLOR,
+ * TERM, COLUMNS, XDG_CONFIG_HOME, MICRO_REGISTRY_ADDRESS, MICRO_REG_CONTEXT, ETCDCTL_*, ETCD_USERNAME,
+ * ETCD_PASSWORD, proxies…) is left out, so a test sees the same program whatever is exported.
+ */
+const inheritedVariables = ['PATH', 'HOME', 'TMPDIR'] as const;
+
+/**
+ * The environment for a process a test starts: the inherited variables above, no config file (unless
+ * `extra` names one), then `extra`. Every helper that spawns a process builds its environment here.
+ */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp' };
+  for (const name of inheritedVariables) {
+    const value = process.env[name];
+    if (value !== undefined && value !== '') env[name] = value;
+  }
+  return { ...env, XDG_CONFIG_HOME: noConfigHome, ...extra };
+}
+
 export interface ProcessResult {
   code: number | null;
   stdout: string;
@@ -25,7 +46,7 @@ export interface ProcessResult {
 /** Runs bin/micro-reg to completion (killed by PID after timeoutMs). */
 export function runBin(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', XDG_CONFIG_HOME: noConfigHome, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binPath, ...args], { env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -69,7 +90,7 @@ export interface SpawnOptions {
 export function spawnCli(args: string[], env: Record<string, string> = {}, opts: SpawnOptions = {}): CliProcess {
   const child = spawn(process.execPath, [binPath, ...args], {
     stdio: ['ignore', opts.stdoutFd ?? 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', XDG_CONFIG_HOME: noConfigHome, ...env },
+    env: childEnv(env),
   });
   running.add(child);
   let out = '';

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binPath, noConfigHome } from './process.js';
+import { binPath, childEnv } from './process.js';
 import { waitFor } from './wait.js';
 
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -28,7 +28,9 @@ export class TmuxSession {
 
   /** Runs `micro-reg args…` (or opts.shellCommand) in a detached terminal, 160x40 unless told. */
   constructor(args: readonly string[], opts: TmuxOptions = {}) {
-    const env = Object.entries({ XDG_CONFIG_HOME: noConfigHome, ...opts.env }).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
+    // The pane's shell gets its environment from this session's own tmux server, started with childEnv():
+    // nothing the person running the tests exported (NO_COLOR, MICRO_REGISTRY_ADDRESS…) reaches it.
+    const env = Object.entries(childEnv(opts.env)).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
     const redirect = opts.captureStdout ? ` > ${quote(this.stdoutFile)}` : '';
     const program = opts.shellCommand ?? `${quote(process.execPath)} ${quote(binPath)} ${args.map(quote).join(' ')}${redirect}`;
     // The exit code goes to a file; the pane stays so that the last screen can be read.
@@ -42,7 +44,7 @@ export class TmuxSession {
   }
 
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-S', this.socket, ...args], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm-256color' } });
+    return execFileSync('tmux', ['-S', this.socket, ...args], { encoding: 'utf8', env: childEnv({ TERM: 'xterm-256color' }) });
   }
 
   /** The screen as text; with escapes kept (colours) when asked. */

@@ -25,3 +25,12 @@ export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | u
 export function elapse(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * What a test that asserts a duration adds to the bound micro-reg promises, for a loaded two-core
+ * machine (five test runs, etcds and builds at once). Enough that a busy machine does not fail it,
+ * small enough that the bugs such a test is for still do: a missing deadline falls back to the default
+ * --timeout of 5 s or to etcd3's retry backoff (up to 30 s), both well past bound + margin for the
+ * 1 s timeouts the tests use.
+ */
+export const loadMarginMs = 2000;

@@ -4,8 +4,8 @@ import { resolveRegistryConfig } from '../../src/config.js';
 import { V3Store } from '../../src/registry/store.js';
 import { Registry } from '../../src/registry/registry.js';
 import { etcdClient, randomPrefix, runCli, seed, type SeedEntry } from '../helpers/cli.js';
-import { freePort } from '../helpers/etcd.js';
 import { fixture } from '../helpers/fixtures.js';
+import { closedAddress } from '../helpers/ports.js';
 import { TmuxSession } from '../helpers/tmux.js';
 
 const endpoint = inject('etcdEndpoint');
@@ -47,8 +47,7 @@ describe('check against a real etcd and real sockets', () => {
 
   beforeAll(async () => {
     live = await listen();
-    // A port that was free a moment ago and that nothing listens on.
-    deadAddress = `127.0.0.1:${await freePort()}`;
+    deadAddress = await closedAddress();
   });
 
   afterAll(async () => {
@@ -178,5 +177,23 @@ describe('check against a real etcd and real sockets', () => {
     } finally {
       client.close();
     }
+  });
+
+  // The same promise as deregister's, through check --prune as a person uses it: one node, re-registered
+  // while the confirmation is open, nothing else touched. The prune must compare the key's mod revision.
+  it('on a terminal: a dead node that re-registers while the confirmation is open is kept and reported', async () => {
+    const { prefix, args } = await seeded();
+    const session = new TmuxSession([...args, 'check', '--prune']);
+    try {
+      await session.waitForScreen(/Deregister 1 unreachable node\? \(y\/N\)/);
+      // Its server comes back with the same id (still at the dead address: it has not started listening yet).
+      await seed(endpoint, [nodeEntry(prefix, 'greeter-dead', deadAddress)]);
+      session.keys('y', 'Enter');
+      expect(await session.exitCode()).toBe(8);
+      expect(await session.waitForScreen(/kept go\.micro\.srv\.greeter greeter-dead/)).toMatch(/it re-registered \(its key changed\) since it was checked/);
+    } finally {
+      session.close();
+    }
+    expect(await keysUnder(prefix)).toEqual([`${prefix}go.micro.srv.greeter/greeter-dead`, `${prefix}go.micro.srv.greeter/greeter-live`]);
   });
 });

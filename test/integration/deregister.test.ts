@@ -5,6 +5,7 @@ import { Registry } from '../../src/registry/registry.js';
 import { V3Store } from '../../src/registry/store.js';
 import { etcdClient, randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { type Fixture, fixture } from '../helpers/fixtures.js';
+import { TmuxSession } from '../helpers/tmux.js';
 
 const endpoint = inject('etcdEndpoint');
 const client = etcdClient(endpoint);
@@ -120,5 +121,55 @@ describe('deregister against a real etcd', () => {
     expect(byId.n2).toMatchObject({ removed: false, reason: 'gone' });
     expect(byId.n3).toMatchObject({ removed: true });
     expect(await s.remaining()).toEqual(['n1']);
+  });
+
+  // The promise on its own: one node re-registered, no other key touched in between. A delete that
+  // compared anything but the key's mod revision (its create revision, its lease, its value) would
+  // take the node of a server that has just come back.
+  it('the race, alone: a node re-registered between read and delete is kept, the unchanged ones go', async () => {
+    const s = await seeded('micro');
+    const config = resolveRegistryConfig({ endpoints: endpoint, layout: 'micro', prefix: s.prefix }, {});
+    const registry = new Registry(config, { v3: () => client });
+    const shown = selectNodes(service, (await registry.read(service)).records, {}).records;
+    expect(shown.map((r) => r.key)).toEqual([`${s.prefix}${service}/n1`, `${s.prefix}${service}/n2`, `${s.prefix}${service}/n3`]);
+    // n1's server restarts with the same id: the same key put again, on a new lease, same value.
+    await seed(endpoint, [{ ...s.entry('n1', '1.0.0'), ttl: 60 }]);
+    const outcomes = await new V3Store(client).removeIfUnchanged(shown);
+    expect(outcomes.map((o) => [o.record.key, o.removed, o.reason])).toEqual([
+      [`${s.prefix}${service}/n1`, false, 'changed'],
+      [`${s.prefix}${service}/n2`, true, undefined],
+      [`${s.prefix}${service}/n3`, true, undefined],
+    ]);
+    expect(await s.remaining()).toEqual(['n1']);
+  });
+
+  it('the race, one node shown: re-registered since, it is kept', async () => {
+    const s = await seeded('legacy');
+    const config = resolveRegistryConfig({ endpoints: endpoint, layout: 'legacy', prefix: s.prefix }, {});
+    const registry = new Registry(config, { v3: () => client });
+    const shown = selectNodes(service, (await registry.read(service)).records, { node: ['n2'] }).records;
+    expect(shown.map((r) => r.key)).toEqual([`${s.prefix}${service}/n2`]);
+    // Re-registered with the same value and no lease change visible in the value: only the revision tells.
+    const [kv] = (await client.rangePrefix(`${s.prefix}${service}/n2`)).kvs;
+    await client.put(kv!.key, Buffer.from(kv!.value).toString(), kv!.lease);
+    const [outcome] = await new V3Store(client).removeIfUnchanged(shown);
+    expect(outcome).toMatchObject({ removed: false, reason: 'changed' });
+    expect(await s.remaining()).toEqual(['n1', 'n2', 'n3']);
+  });
+
+  it('on a terminal: a node re-registered while the confirmation is open is kept and reported, the other goes', async () => {
+    const s = await seeded('micro');
+    const session = new TmuxSession([...s.args, 'deregister', service, '--version', '1.0.0']);
+    try {
+      await session.waitForScreen(/Deregister 2 nodes of go\.micro\.srv\.greeter\? \(y\/N\)/);
+      await seed(endpoint, [{ ...s.entry('n1', '1.0.0'), ttl: 60 }]);
+      session.keys('y', 'Enter');
+      expect(await session.exitCode()).toBe(0);
+      const screen = await session.waitForScreen(/removed 1 node/);
+      expect(screen).toMatch(/kept node n1: it was written again after it was read/);
+    } finally {
+      session.close();
+    }
+    expect(await s.remaining()).toEqual(['n1', 'n3']);
   });
 });

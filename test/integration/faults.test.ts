@@ -6,15 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { decodeService } from '../../src/registry/codec.js';
-import { keySpace } from '../../src/registry/keys.js';
+import type { KeySpace } from '../../src/registry/keys.js';
 import type { Service } from '../../src/registry/model.js';
 import { etcdClient, randomPrefix, runCli } from '../helpers/cli.js';
 import { absentService, badGlobalOptions, commandsUnderTest, refusedByEveryCommand } from '../helpers/commands.js';
-import { type EtcdServer, etcdctl, freePort, startEtcd } from '../helpers/etcd.js';
+import { type EtcdServer, etcdctl, startEtcd } from '../helpers/etcd.js';
+import { closedAddress } from '../helpers/ports.js';
 import { loadFixtures } from '../helpers/fixtures.js';
 import { type FuzzCase, Rng, fuzzSeed, genCase, genCaseOf } from '../helpers/fuzz.js';
 import { runBin } from '../helpers/process.js';
+import { loadMarginMs } from '../helpers/wait.js';
 import { decodeBytes } from '../../src/registry/bytes.js';
 import { sanitize } from '../../src/render/sanitize.js';
 
@@ -63,10 +64,13 @@ interface JsonService {
   nodes: { id: string; address: string; metadata: unknown; key: string }[];
 }
 
-describe('list over a registry seeded with fuzzed bad records', () => {
-  const seed = fuzzSeed();
+const listSeed = fuzzSeed();
+
+// The seed is in the name, so every failure of these tests says how to replay it (FUZZ_SEED=…).
+describe(`list over a registry seeded with fuzzed bad records (FUZZ_SEED=${listSeed})`, () => {
+  const seed = listSeed;
   const prefix = randomPrefix();
-  const space = keySpace('micro', prefix);
+  const space: KeySpace = { layout: 'micro', prefix };
   /** Good records by key, as they must come back. */
   const good = new Map<string, Service>();
   const malformedKeys = new Set<string>();
@@ -96,10 +100,9 @@ describe('list over a registry seeded with fuzzed bad records', () => {
       const own = `${f.file.replace(/\.json$/, '')}`;
       const bytes = f.bytes.replaceAll(id, own);
       const key = f.key.replace('/micro/registry/', prefix).replaceAll(id, own);
-      const decoded = decodeService(bytes);
-      if (!decoded.ok) throw new Error(`fixture ${f.file} does not decode`);
+      // What must come back is the fixture itself (go-micro's own JSON), not what the codec makes of it.
       entries.push({ key, value: bytes });
-      good.set(key, decoded.value);
+      good.set(key, JSON.parse(bytes) as Service);
     }
     // A key with invalid UTF-8 bytes keeps them (U+DC80+byte, shown \xff), as its value's name does: still a record.
     const badKey = Buffer.concat([Buffer.from(`${prefix}svc`), Buffer.from([0xff]), Buffer.from('/node-1')]);
@@ -112,7 +115,7 @@ describe('list over a registry seeded with fuzzed bad records', () => {
 
   const base = (): string[] => ['--endpoints', endpoint, '--prefix', prefix];
 
-  it(`exits 0 listing every good record intact, with one warning per malformed record (FUZZ_SEED=${seed})`, async () => {
+  it('exits 0 listing every good record intact, with one warning per malformed record', async () => {
     const r = await runCli([...base(), 'list', '-o', 'json']);
     expect(r.code, r.stderr.slice(0, 2000)).toBe(0);
     const services = JSON.parse(r.stdout) as JsonService[];
@@ -161,7 +164,8 @@ describe('list over a registry seeded with fuzzed bad records', () => {
 
   it('get reads a good service among the bad ones', async () => {
     const [key, want] = [...good.entries()].find(([k]) => k.startsWith(prefix) && /^[\x20-\x7e]+$/.test(k))!;
-    const r = await runCli([...base(), 'get', want.name, '-o', 'json']);
+    // After "--": a generated name may start with "-" (FUZZ_SEED=2275870454 made "-go.micro.srv.greeter").
+    const r = await runCli([...base(), 'get', '-o', 'json', '--', want.name]);
     expect(r.code, r.stderr.slice(0, 1000)).toBe(0);
     expect((JSON.parse(r.stdout) as JsonService[]).flatMap((s) => s.nodes.map((n) => n.key))).toContain(key);
   });
@@ -192,7 +196,8 @@ describe('a stopped and a frozen etcd: every one-shot command exits 4 within --t
     const r = await runBin(['--endpoints', endpointArg, '--timeout', '1s', ...args], { timeoutMs: 20_000, env: configEnv });
     const ms = Date.now() - started;
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(connects ? 4 : 0);
-    expect(ms, args.join(' ')).toBeLessThan(2000);
+    // --timeout + 1 s is the promise; the margin is for a loaded machine running four of them at once.
+    expect(ms, args.join(' ')).toBeLessThan(2000 + loadMarginMs);
     if (connects) expect(r.stderr).toMatch(/^error: .*\nhint: .*\n$/);
   }
 
@@ -211,7 +216,7 @@ describe('a stopped and a frozen etcd: every one-shot command exits 4 within --t
 
   it('stopped (SIGKILL), and a port nobody listens on', async () => {
     await server.kill();
-    const closed = `127.0.0.1:${await freePort()}`;
+    const closed = await closedAddress();
     await inParallel(runs(() => [server.endpoint, closed]), 4);
     server = await server.restart();
   });
@@ -253,7 +258,7 @@ describe('bad arguments exit 2 with a message naming the problem, never 1', () =
   it('300 random argument vectors: never exit 1, every failure one error line', async () => {
     const seed = fuzzSeed();
     const rng = new Rng(seed);
-    const closed = `127.0.0.1:${await freePort()}`;
+    const closed = await closedAddress();
     const prefix = randomPrefix();
     const tokens = [
       'list', 'get', 'ls', absentService, '..', '', '-', '--', '-o', 'json', 'wide', 'names', 'table', 'yaml', '--timeout', '300ms', '5x', '0',
@@ -308,15 +313,24 @@ describe('secrets are never printed', () => {
   });
 
   it('not in errors, --debug stack traces or -o json errors, whichever way the password came', async () => {
-    const closed = `127.0.0.1:${await freePort()}`;
-    const ways: { args: string[]; env?: Record<string, string>; stdin?: string }[] = [
-      { args: ['--user', `root:${secret}`] },
-      { args: ['--user', 'root', '--password', secret] },
-      { args: ['--user', 'root', '--password-stdin'], stdin: `${secret}\n` },
-      { args: [], env: { ETCD_USERNAME: 'root', ETCD_PASSWORD: secret } },
-      { args: [], env: { ETCDCTL_USER: `root:${secret}` } },
-      { args: ['--context', 'secret-ctx'] },
+    const closed = await closedAddress();
+    const waysWith = (password: string, context: string): { args: string[]; env?: Record<string, string>; stdin?: string }[] => [
+      { args: ['--user', `root:${password}`] },
+      { args: ['--user', 'root', '--password', password] },
+      { args: ['--user', 'root', '--password-stdin'], stdin: `${password}\n` },
+      { args: [], env: { ETCD_USERNAME: 'root', ETCD_PASSWORD: password } },
+      { args: [], env: { ETCDCTL_USER: `root:${password}` } },
+      { args: ['--context', context] },
     ];
+    // Each way really delivers a password: with the right one, the same way is let in. (Without this, a
+    // way that lost the password on the way would pass "never printed" for nothing.)
+    const right = await runCli(['config', 'set-context', 'right-ctx', '--endpoints', authed.endpoint, '--user', 'root:rootpw'], { env: configEnv });
+    expect(right.code, right.stderr).toBe(0);
+    for (const way of waysWith('rootpw', 'right-ctx')) {
+      const r = await runCli([...way.args, '--endpoints', authed.endpoint, 'list'], { env: { ...configEnv, ...way.env }, ...(way.stdin !== undefined ? { stdin: way.stdin } : {}) });
+      expect(r.code, `${JSON.stringify(way)}: ${r.stderr}`).toBe(0);
+    }
+    const ways = waysWith(secret, 'secret-ctx');
     const situations: { args: string[]; code: number }[] = [
       { args: ['--endpoints', authed.endpoint, 'list'], code: 5 },
       { args: ['--endpoints', authed.endpoint, 'get', absentService], code: 5 },
@@ -338,7 +352,6 @@ describe('secrets are never printed', () => {
       { args: ['config', 'get-contexts'], code: 0 },
       { args: ['config', 'set-context', 'from-flags'], code: 0 },
     ];
-    let runs = 0;
     for (const way of ways) {
       for (const s of situations) {
         for (const extra of [[], ['--debug'], ['-o', 'json'], ['--debug', '-o', 'json']]) {
@@ -346,11 +359,9 @@ describe('secrets are never printed', () => {
           const what = `${JSON.stringify(way)} ${s.args.join(' ')} ${extra.join(' ')}`;
           expect(r.code, `${what}\n${r.stderr}`).toBe(s.code);
           expect(r.stdout + r.stderr, what).not.toContain(secret);
-          runs++;
         }
       }
     }
-    expect(runs).toBe(ways.length * situations.length * 4);
   });
 
   it('not when it is put in an endpoint address', async () => {

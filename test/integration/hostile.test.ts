@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { prefixRangeEnd } from '../../src/registry/keys.js';
 import { etcdClient, randomPrefix, runCli } from '../helpers/cli.js';
-import { freePort, startEtcd } from '../helpers/etcd.js';
+import { startEtcd } from '../helpers/etcd.js';
+import { closedPort as closedPortNumber } from '../helpers/ports.js';
 import { binPath } from '../helpers/process.js';
 import { TmuxSession } from '../helpers/tmux.js';
 
@@ -81,7 +82,7 @@ describe('a registry written by an attacker', () => {
   ];
 
   beforeAll(async () => {
-    closedPort = await freePort();
+    closedPort = await closedPortNumber();
     listener = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     openPort = (listener.address() as { port: number }).port;

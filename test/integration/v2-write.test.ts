@@ -13,7 +13,8 @@ import { Registry } from '../../src/registry/registry.js';
 import { recordStore } from '../../src/registry/store.js';
 import { V2Client } from '../../src/registry/v2.js';
 import { randomPrefix, runCli, seed } from '../helpers/cli.js';
-import { type EtcdServer, freePort, startEtcd } from '../helpers/etcd.js';
+import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
+import { closedPort } from '../helpers/ports.js';
 import { fixture } from '../helpers/fixtures.js';
 import { killAll, spawnCli } from '../helpers/process.js';
 import { TmuxSession } from '../helpers/tmux.js';
@@ -210,6 +211,56 @@ describe('register --layout v2', () => {
   });
 });
 
+
+// Names hold what a URL treats specially: the v2 keys API is HTTP, so each key segment must travel
+// percent-encoded or a "?" starts a query, a "#" a fragment, a "%" an escape, and a "/" a new directory.
+// The keys expected here are written out by hand; the raw reads (test/helpers/v2.ts) encode them.
+describe('--layout v2 with names that URLs treat specially', () => {
+  const awkward = [
+    { name: 'greeter svc', id: 'node 1', dir: 'greeter svc', leaf: 'node 1' },
+    { name: 'what?why', id: 'id?x=1', dir: 'what?why', leaf: 'id?x=1' },
+    { name: 'hash#tag', id: '#1', dir: 'hash#tag', leaf: '#1' },
+    { name: '100%real', id: '%41%2F', dir: '100%real', leaf: '%41%2F' },
+    { name: 'a/b', id: 'x/y', dir: 'a-b', leaf: 'x-y' },
+  ];
+
+  for (const a of awkward) {
+    it(`register, get, list and deregister ${JSON.stringify(a.name)} node ${JSON.stringify(a.id)}: the key is ${a.dir}/${a.leaf}`, async () => {
+      const { root, args, nodesOf } = v2Root();
+      const key = `${root}${a.dir}/${a.leaf}`;
+      const reg = await runCli([...args, 'register', '--name', a.name, '--address', '10.1.2.3:4567', '--id', a.id, '--ttl', '60', '-o', 'json']);
+      expect(reg.code, reg.stderr).toBe(0);
+      expect(JSON.parse(reg.stdout).key).toBe(key);
+      // The key is where go-plugins' registry/etcd would look for it, and holds the plugin's JSON.
+      const raw = await v2Raw(endpoint, 'GET', key);
+      expect(raw.status, JSON.stringify(raw.body)).toBe(200);
+      const stored = JSON.parse((raw.body.node as { value: string }).value);
+      expect(stored).toMatchObject({ name: a.name, nodes: [{ id: a.id, address: '10.1.2.3', port: 4567 }] });
+      expect(await nodesOf(a.dir)).toEqual([a.leaf]);
+
+      const list = await runCli([...args, 'list', '-o', 'json']);
+      expect(list.code, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout).map((x: { name: string }) => x.name)).toEqual([a.name]);
+      const got = await runCli([...args, 'get', a.name, '-o', 'json']);
+      expect(got.code, got.stderr).toBe(0);
+      expect(JSON.parse(got.stdout)[0].nodes[0]).toMatchObject({ id: a.id, address: '10.1.2.3:4567', key });
+
+      const gone = await runCli([...args, 'deregister', a.name, '--node', a.id, '--yes']);
+      expect(gone.code, gone.stderr).toBe(0);
+      expect((await v2Raw(endpoint, 'GET', key)).status).toBe(404);
+      expect(await nodesOf(a.dir)).toBeUndefined();
+    });
+  }
+
+  it('a record seeded raw under such a name, the way the plugin writes it, is read back by list', async () => {
+    const { root, args } = v2Root();
+    await seedV2(endpoint, [{ ...v2Node(root, 'n?1', { name: 'q?a#b%c d' }), key: `${root}q?a#b%c d/n?1` }]);
+    const r = await runCli([...args, 'get', 'q?a#b%c d', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)[0].nodes.map((n: { id: string; key: string }) => [n.id, n.key])).toEqual([['n?1', `${root}q?a#b%c d/n?1`]]);
+  });
+});
+
 describe('deregister --layout v2', () => {
   async function seeded() {
     const r = v2Root();
@@ -262,6 +313,35 @@ describe('deregister --layout v2', () => {
     }
   });
 
+  it('the race, alone: a node re-registered between read and delete is kept; one refreshed before the read goes', async () => {
+    const { root, nodesOf } = await seeded();
+    const v2 = new V2Client(connection);
+    const client = new EtcdClient(connection);
+    try {
+      const registry = new Registry(resolveRegistryConfig({ endpoints: endpoint, layout: 'v2', prefix: root }, {}), { v3: () => client, v2: () => v2 });
+      // n2's TTL was refreshed before the read (as a keepalive does): its modifiedIndex is past its
+      // createdIndex, and it is the modifiedIndex that a delete must compare.
+      const refreshed = await v2Raw(endpoint, 'PUT', `${root}${service}/n2`, { query: { refresh: 'true', prevExist: 'true' }, form: { ttl: '120' } });
+      expect(refreshed.status).toBe(200);
+      const n2 = refreshed.body.node as { createdIndex: number; modifiedIndex: number };
+      expect(n2.modifiedIndex).toBeGreaterThan(n2.createdIndex);
+      const shown = selectNodes(service, (await registry.read(service)).records, { node: ['n1', 'n2'] }).records;
+      expect(shown.map((r) => r.key)).toEqual([`${root}${service}/n1`, `${root}${service}/n2`]);
+      // The plugin sets the key again with the same value: only its modifiedIndex tells.
+      const before = (await v2Raw(endpoint, 'GET', `${root}${service}/n1`)).body.node as { value: string; createdIndex: number; modifiedIndex: number };
+      expect((await v2Raw(endpoint, 'PUT', `${root}${service}/n1`, { form: { value: before.value, ttl: '120' } })).status).toBe(200);
+      const outcomes = await recordStore(registry.writeSpace().layout, registry).removeIfUnchanged(shown);
+      expect(outcomes.map((o) => [o.record.key, o.removed, o.reason])).toEqual([
+        [`${root}${service}/n1`, false, 'changed'],
+        [`${root}${service}/n2`, true, undefined],
+      ]);
+      expect(await nodesOf(service)).toEqual(['n1', 'n3']);
+    } finally {
+      client.close();
+      v2.close();
+    }
+  });
+
   it('on a terminal: a node re-registered while the confirmation is open is kept and reported', async () => {
     const { root, args, nodesOf } = await seeded();
     const session = new TmuxSession([...args, 'deregister', service, '--version', '1.0.0']);
@@ -291,8 +371,7 @@ describe('check --prune --layout v2', () => {
 
   it('--yes removes only the dead nodes, and the directory of a service left empty', async () => {
     const { root, args, nodesOf } = v2Root();
-    // A port that was free a moment ago and that nothing listens on.
-    const deadPort = await freePort();
+    const deadPort = await closedPort();
     await seedV2(endpoint, [
       v2Node(root, 'live', { host: '127.0.0.1', port: livePort }),
       v2Node(root, 'dead', { host: '127.0.0.1', port: deadPort }),
@@ -309,6 +388,23 @@ describe('check --prune --layout v2', () => {
     expect(await nodesOf(service)).toEqual(['live']);
     expect(await nodesOf('ghost')).toBeUndefined();
     expect((await runCli([...args, 'check'])).code).toBe(0);
+  });
+
+  it('on a terminal: a dead node that re-registers while the confirmation is open is kept and reported', async () => {
+    const { root, args, nodesOf } = v2Root();
+    const deadPort = await closedPort();
+    await seedV2(endpoint, [v2Node(root, 'live', { host: '127.0.0.1', port: livePort }), v2Node(root, 'dead', { host: '127.0.0.1', port: deadPort })]);
+    const session = new TmuxSession([...args, 'check', '--prune']);
+    try {
+      await session.waitForScreen(/Deregister 1 unreachable node\? \(y\/N\)/);
+      await seedV2(endpoint, [v2Node(root, 'dead', { host: '127.0.0.1', port: deadPort })]);
+      session.keys('y', 'Enter');
+      expect(await session.exitCode()).toBe(8);
+      expect(await session.waitForScreen(/kept go\.micro\.srv\.greeter dead/)).toMatch(/it re-registered \(its key changed\) since it was checked/);
+    } finally {
+      session.close();
+    }
+    expect(await nodesOf(service)).toEqual(['dead', 'live']);
   });
 });
 
