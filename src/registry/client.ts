@@ -1,6 +1,7 @@
 // The only module that talks to etcd's v3 API (and the only importer of etcd3). Every call has a
 // deadline, pages through large ranges, and turns etcd3's errors into CliErrors in one function.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
@@ -11,6 +12,7 @@ import { decodeBytes, encodeBytes } from './bytes.js';
 import type { RawKeyValue } from './codec.js';
 import { failover, hedgeDelay, memberOrder } from './failover.js';
 import { prefixRangeEnd } from './keys.js';
+import { type WireKeyValue, type WireRangeResponse, decodeRangeResponse } from './range-wire.js';
 
 /** Keys in the first range request; later pages are sized from the values seen so far. */
 const firstPageSize = 1000;
@@ -194,6 +196,9 @@ export class EtcdClient {
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: this.attempt.getStore()?.deadline ?? Date.now() + config.timeoutMs }),
       grpcOptions: {
         'grpc.max_receive_message_length': 256 * 1024 * 1024,
+        // HTTP/2 flow control: with the default 64 KiB window etcd stops every 64 KiB of a large range
+        // until the client's window update arrives; 16 MiB lets a whole page come in one go.
+        'grpc-node.flow_control_window': 16 * 1024 * 1024,
         // Notice a silently dead connection within ~15 s.
         'grpc.keepalive_time_ms': 10_000,
         'grpc.keepalive_timeout_ms': 5_000,
@@ -298,20 +303,20 @@ export class EtcdClient {
   async rangePrefix(prefix: string, opts: { keysOnly?: boolean; onPage?: (kvs: RawKeyValue[]) => void } = {}): Promise<RangeResult> {
     const end = prefixRangeEnd(Buffer.from(prefix));
     let revision: string | undefined;
-    const fetch = (from: Buffer, limit: number): Promise<Etcd3Module.IRangeResponse> => {
+    const fetch = (from: Buffer, limit: number): Promise<WireRangeResponse> => {
       // Serializable, as go-micro reads: any live member answers from its own state, so a cluster that is
       // electing a leader or has lost quorum can still be read. The revision pins every page to one snapshot.
       const req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit, keys_only: opts.keysOnly ?? false, serializable: true };
       if (revision !== undefined) req.revision = revision;
-      const p = this.call(() => this.etcd.kv.range(req), { idempotent: true });
+      const p = this.call(() => this.wireRange(req), { idempotent: true });
       p.catch(() => undefined); // awaited below; never an unhandled rejection while a page is decoded
       return p;
     };
     const kvs: RawKeyValue[] = [];
-    let pending: Promise<Etcd3Module.IRangeResponse> | undefined = fetch(Buffer.from(prefix), firstPageSize);
+    let pending: Promise<WireRangeResponse> | undefined = fetch(Buffer.from(prefix), firstPageSize);
     while (pending) {
-      const res: Etcd3Module.IRangeResponse = await pending;
-      revision ??= res.header.revision;
+      const res: WireRangeResponse = await pending;
+      revision ??= res.revision;
       let bytes = 0;
       for (const kv of res.kvs) bytes += kv.key.length + kv.value.length;
       const last = res.kvs[res.kvs.length - 1];
@@ -319,11 +324,33 @@ export class EtcdClient {
       pending = res.more && last ? fetch(Buffer.concat([last.key, Buffer.from([0])]), Math.max(100, Math.min(50_000, Math.floor(pageBytes / Math.max(1, bytes / res.kvs.length))))) : undefined;
       const page: RawKeyValue[] = opts.onPage ? [] : kvs;
       for (const kv of res.kvs) {
-        page.push({ key: decodeBytes(kv.key), keyBytes: kv.key, value: kv.value, lease: kv.lease, modRevision: kv.mod_revision, createRevision: kv.create_revision });
+        page.push(pageKeyValue(kv));
       }
       opts.onPage?.(page);
     }
     return { kvs, revision: revision ?? '0' };
+  }
+
+  /**
+   * One Range request, its answer decoded by range-wire.ts rather than etcd3's generic decoder. It goes
+   * through etcd3's own connection (so credentials, the auth token and the chosen member are the same)
+   * with grpc-js's makeUnaryRequest; if etcd3's pool no longer has that shape, through etcd3's kv.range.
+   */
+  private wireRange(req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0]): Promise<WireRangeResponse> {
+    const etcd = this.etcd;
+    const pool = (etcd as unknown as { pool?: Partial<WirePool> }).pool;
+    if (typeof pool?.withConnection !== 'function') return etcd.kv.range(req).then(fromEtcd3Range);
+    const deadline = this.attempt.getStore()?.deadline ?? Date.now() + this.config.timeoutMs;
+    return pool.withConnection('KV', ({ client, metadata }) => {
+      const range = (client.constructor as WireServiceClientClass).service?.Range;
+      if (range === undefined || typeof client.makeUnaryRequest !== 'function') return etcd.kv.range(req).then(fromEtcd3Range);
+      return new Promise<WireRangeResponse>((resolve, reject) => {
+        client.makeUnaryRequest(range.path, range.requestSerialize, decodeRangeResponse, req, metadata, { deadline }, (err, res) => {
+          if (err) reject(etcd3.castGrpcError(err));
+          else resolve(res!);
+        });
+      });
+    });
   }
 
   /** How many keys a prefix holds, without reading them. */
@@ -598,6 +625,46 @@ export interface WatchStream {
 }
 
 type WatchDuplex = Etcd3Module.IDuplexStream<Etcd3Module.IWatchRequest, Etcd3Module.IWatchResponse> & { pause?: () => void; resume?: () => void };
+
+/** What wireRange needs of etcd3's pool and of the grpc-js client it holds per service. */
+interface WirePool {
+  withConnection<T>(service: string, fn: (c: { client: WireServiceClient; metadata: unknown }) => Promise<T>): Promise<T>;
+}
+interface WireServiceClient {
+  makeUnaryRequest(
+    method: string,
+    serialize: (value: unknown) => Buffer,
+    deserialize: (value: Buffer) => WireRangeResponse,
+    argument: unknown,
+    metadata: unknown,
+    options: { deadline: number },
+    callback: (err: Error | null, res?: WireRangeResponse) => void,
+  ): unknown;
+}
+interface WireServiceClientClass {
+  service?: { Range?: { path: string; requestSerialize: (value: unknown) => Buffer } };
+}
+
+/**
+ * A key of a range page as the codec takes it. The value stays a view into the page's message, dropped
+ * with the page once decoded. The key's bytes are kept (copied, so that no record holds a whole page)
+ * only when they are not UTF-8: otherwise encodeBytes(key) gives them back exactly.
+ */
+function pageKeyValue(kv: WireKeyValue): RawKeyValue {
+  const out: RawKeyValue = { key: decodeBytes(kv.key), value: kv.value, lease: kv.lease, modRevision: kv.modRevision, createRevision: kv.createRevision };
+  if (!isUtf8(kv.key)) out.keyBytes = Buffer.from(kv.key);
+  return out;
+}
+
+/** etcd3's decoded answer in range-wire.ts's shape (the fallback path). */
+function fromEtcd3Range(res: Etcd3Module.IRangeResponse): WireRangeResponse {
+  return {
+    revision: res.header.revision,
+    more: res.more,
+    count: res.count,
+    kvs: res.kvs.map((kv) => ({ key: kv.key, value: kv.value, lease: String(kv.lease ?? '0'), modRevision: String(kv.mod_revision), createRevision: String(kv.create_revision) })),
+  };
+}
 
 function rawKeyValue(kv: Etcd3Module.IKeyValue): RawKeyValue {
   return { key: decodeBytes(kv.key), keyBytes: kv.key, value: kv.value, lease: String(kv.lease ?? '0'), modRevision: String(kv.mod_revision), createRevision: String(kv.create_revision) };

@@ -5,7 +5,7 @@ import type { RegistryConfig } from '../config.js';
 import { MalformedRecordError, NotFoundError } from '../errors.js';
 import { closeMatches } from './match.js';
 import type { EtcdClient } from './client.js';
-import { type RawKeyValue, decodeRecordIn, groupKey } from './codec.js';
+import { type RawKeyValue, ValueDecoder, decodeRecordIn, groupKey } from './codec.js';
 import { type KeySpace, autoV3Spaces, defaultPrefixes, groupByPrefix, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix } from './keys.js';
 import type { Layout, MalformedRecord, NodeRecord } from './model.js';
 import { type V2Client, v2RawKeyValue } from './v2.js';
@@ -93,11 +93,13 @@ export class Registry {
     );
     const result: ReadResult = { records: [], malformed: [], revision: '0', spaces };
     const firstOfGroup = opts.forGrouping ? new Set<string>() : undefined;
+    // One decoder per read: the nodes of a service share the bytes of everything but their node.
+    const values = new ValueDecoder();
     // A service read under `micro` also covers `domain` keys of a domain named like the service; the
     // prefixes differ then, so overlapping reads cannot happen except through the wildcard domain.
     const [reads, v2Reads] = await Promise.all([
       // Each page is decoded as it arrives, so its raw bytes can go before the next page comes.
-      Promise.all([...byPrefix.entries()].map((([p, group]) => this.client.rangePrefix(p, { onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, result, firstOfGroup)) })))),
+      Promise.all([...byPrefix.entries()].map((([p, group]) => this.client.rangePrefix(p, { onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, result, firstOfGroup, values)) })))),
       Promise.all(v2Spaces.map(async (space) => ({ space, tree: await this.v2.readTree(service === undefined ? space.prefix : serviceDir(space, service)) }))),
     ]);
     for (const range of reads) {
@@ -166,8 +168,8 @@ export interface ReadOptions {
   forGrouping?: boolean;
 }
 
-function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult, firstOfGroup?: Set<string>): void {
-  const r = decodeRecordIn(group, kv);
+function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult, firstOfGroup?: Set<string>, values?: ValueDecoder): void {
+  const r = decodeRecordIn(group, kv, values);
   if (r.kind === 'foreign') return;
   if (r.kind === 'malformed') {
     // Under one service's prefix, only that service's keys are its business.
