@@ -16,6 +16,8 @@ import { type WireKeyValue, type WireRangeResponse, decodeRangeResponse } from '
 
 /** Keys in the first range request; later pages are sized from the values seen so far. */
 const firstPageSize = 1000;
+/** Keys in each page of a keys-only range: keys alone are small, so one page holds a large registry. */
+const keysOnlyPageSize = 50_000;
 /** What one page should hold at most, well under the raised gRPC message limit. */
 const pageBytes = 8 * 1024 * 1024;
 /** Operations in one transaction, under etcd's default --max-txn-ops of 128. */
@@ -313,7 +315,7 @@ export class EtcdClient {
       return p;
     };
     const kvs: RawKeyValue[] = [];
-    let pending: Promise<WireRangeResponse> | undefined = fetch(Buffer.from(prefix), firstPageSize);
+    let pending: Promise<WireRangeResponse> | undefined = fetch(Buffer.from(prefix), opts.keysOnly ? keysOnlyPageSize : firstPageSize);
     while (pending) {
       const res: WireRangeResponse = await pending;
       revision ??= res.revision;
@@ -345,7 +347,8 @@ export class EtcdClient {
       const range = (client.constructor as WireServiceClientClass).service?.Range;
       if (range === undefined || typeof client.makeUnaryRequest !== 'function') return etcd.kv.range(req).then(fromEtcd3Range);
       return new Promise<WireRangeResponse>((resolve, reject) => {
-        client.makeUnaryRequest(range.path, range.requestSerialize, decodeRangeResponse, req, metadata, { deadline }, (err, res) => {
+        const decode = (buf: Buffer): WireRangeResponse => decodeRangeResponse(buf, req.keys_only === true);
+        client.makeUnaryRequest(range.path, range.requestSerialize, decode, req, metadata, { deadline }, (err, res) => {
           if (err) reject(etcd3.castGrpcError(err));
           else resolve(res!);
         });

@@ -253,23 +253,16 @@ function endState(text: string): { depth: number; inString: boolean } {
 }
 
 /**
- * True when a JSON text's prefix ends between the members of its top-level object, where a key may
- * come next. Without a backslash no quote in it can be escaped, and then the prefix followed by one
- * more member parses exactly when it ends there (inside a string, the appended quote would close it
- * with `nodes` left over; elsewhere the brackets or the grammar would not close). With backslashes,
- * the prefix is scanned.
+ * True when `head`, the part of a valid value before its last `"nodes":`, ends between the members of
+ * the top-level object. The value is valid and `{` + the rest is one complete object, so the head ends
+ * one level deep, where a key may come next, unless it ends inside a string: only an escaped quote can
+ * make that valid (`"k\"nodes":…` is one key), so a head with no backslash passes at once and one with
+ * a backslash is scanned.
  */
 function endsBetweenMembers(head: string): boolean {
-  if (head.includes('\\')) {
-    const state = endState(head);
-    return !state.inString && state.depth === 1;
-  }
-  try {
-    const parsed: unknown = JSON.parse(`${head}"nodes":null}`);
-    return isObject(parsed) && parsed.nodes === null;
-  } catch {
-    return false;
-  }
+  if (!head.includes('\\')) return true;
+  const state = endState(head);
+  return !state.inString && state.depth === 1;
 }
 
 const nodesMember = Buffer.from('"nodes":');

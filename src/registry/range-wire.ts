@@ -89,8 +89,16 @@ class Reader {
     return [start, end];
   }
 
+  /** Past a varint, unread. */
+  skipVarint(): void {
+    const start = this.pos;
+    while (this.pos < this.end && this.buf[this.pos]! >= 0x80) this.pos++;
+    this.pos++;
+    if (this.pos > this.end || this.pos - start > 10) throw new WireError('bad varint');
+  }
+
   skip(wireType: number): void {
-    if (wireType === 0) this.int64();
+    if (wireType === 0) this.skipVarint();
     else if (wireType === 1) this.pos += 8;
     else if (wireType === 2) this.delimited();
     else if (wireType === 5) this.pos += 4;
@@ -99,7 +107,7 @@ class Reader {
   }
 }
 
-function keyValue(r: Reader, end: number): WireKeyValue {
+function keyValue(r: Reader, end: number, keysOnly: boolean): WireKeyValue {
   const kv: WireKeyValue = { key: emptyBuffer, value: emptyBuffer, createRevision: '0', modRevision: '0', lease: '0' };
   const inner = new Reader(r.buf, r.pos, end);
   while (inner.pos < end) {
@@ -112,7 +120,8 @@ function keyValue(r: Reader, end: number): WireKeyValue {
     } else if (field === 5 && wireType === 2) {
       const [s, e] = inner.delimited();
       kv.value = r.buf.subarray(s, e);
-    } else if (field === 2 && wireType === 0) kv.createRevision = inner.int64();
+    } else if (keysOnly) inner.skip(wireType);
+    else if (field === 2 && wireType === 0) kv.createRevision = inner.int64();
     else if (field === 3 && wireType === 0) kv.modRevision = inner.int64();
     else if (field === 6 && wireType === 0) kv.lease = inner.int64();
     else inner.skip(wireType);
@@ -135,8 +144,11 @@ function headerRevision(r: Reader, end: number): string {
   return revision;
 }
 
-/** Decodes a serialized etcdserverpb.RangeResponse; throws on bytes that are not one. */
-export function decodeRangeResponse(buf: Buffer): WireRangeResponse {
+/**
+ * Decodes a serialized etcdserverpb.RangeResponse; throws on bytes that are not one. With `keysOnly`
+ * only the keys are read (revisions and leases stay "0"), as for a keys-only range.
+ */
+export function decodeRangeResponse(buf: Buffer, keysOnly = false): WireRangeResponse {
   const out: WireRangeResponse = { revision: '0', kvs: [], more: false, count: '0' };
   const r = new Reader(buf, 0, buf.length);
   while (r.pos < r.end) {
@@ -148,7 +160,7 @@ export function decodeRangeResponse(buf: Buffer): WireRangeResponse {
       const end = r.pos + length;
       if (end > r.end) throw new WireError('truncated message');
       if (field === 1) out.revision = headerRevision(r, end);
-      else out.kvs.push(keyValue(r, end));
+      else out.kvs.push(keyValue(r, end, keysOnly));
     } else if (field === 3 && wireType === 0) out.more = r.int64() !== '0';
     else if (field === 4 && wireType === 0) out.count = r.int64();
     else r.skip(wireType);

@@ -144,12 +144,9 @@ export class Registry {
         for (const name of await this.v2.listDirs(space.prefix)) names.add(name);
         continue;
       }
-      const { kvs } = await this.client.rangePrefix(readPrefix(space), { keysOnly: true });
-      const depth = space.layout === 'domain' ? 3 : 2;
-      for (const { key } of kvs) {
-        const parts = key.slice(space.prefix.length).split('/');
-        if (parts.length === depth) names.add(parts[depth - 2]!);
-      }
+      const domain = space.layout === 'domain';
+      // Each page is reduced to its names as it arrives: the keys themselves are not kept.
+      await this.client.rangePrefix(readPrefix(space), { keysOnly: true, onPage: (kvs) => kvs.forEach(({ key }) => addServiceSegment(names, key, space.prefix.length, domain)) });
     }
     return [...names].sort();
   }
@@ -183,6 +180,21 @@ function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefine
     else firstOfGroup.add(key);
   }
   out.records.push(r.record);
+}
+
+/**
+ * Adds the service segment of a node key (prefix, service, node; `domain`: prefix, domain, service,
+ * node) to `names`; keys of any other depth are not node keys and add nothing.
+ */
+function addServiceSegment(names: Set<string>, key: string, from: number, domain: boolean): void {
+  const first = key.indexOf('/', from);
+  if (first < 0) return;
+  const second = key.indexOf('/', first + 1);
+  if (!domain) {
+    if (second < 0) names.add(key.slice(from, first));
+    return;
+  }
+  if (second >= 0 && key.indexOf('/', second + 1) < 0) names.add(key.slice(first + 1, second));
 }
 
 /** The service segment of a key: the layouts of one read group share its prefix. */
