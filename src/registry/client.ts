@@ -63,10 +63,31 @@ function readFile(path: string, flag: string): Buffer {
 // etcd3 is CommonJS: require() it rather than import it, which spares start-up the ESM loader's scan
 // of its every re-exported module (cjs-module-lexer), ~20 ms of each run.
 const requireHere = createRequire(import.meta.url);
-const etcd3 = requireHere('etcd3') as typeof Etcd3Module;
 
-/** etcd3's own dependencies (grpc-js, cockatiel), resolved as etcd3 resolves them so that we share its instances. */
-const requireFromEtcd3 = createRequire(requireHere.resolve('etcd3'));
+/** etcd3 and its own gRPC and cockatiel instances (we patch and use the ones etcd3 uses). */
+interface Etcd3Modules {
+  etcd3: typeof Etcd3Module;
+  grpc: typeof import('@grpc/grpc-js');
+  cockatiel: typeof import('cockatiel');
+}
+
+/**
+ * The build bundles etcd3 with everything it loads into one file (scripts/bundle-etcd3.mjs): ~45 ms
+ * less start-up than loading its ~150 modules. Without the bundle (running from src/, in tests),
+ * the same packages from node_modules, resolved as etcd3 resolves them.
+ */
+function loadEtcd3(): Etcd3Modules {
+  try {
+    return requireHere('../vendor/etcd3.cjs') as Etcd3Modules;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+  }
+  const requireFromEtcd3 = createRequire(requireHere.resolve('etcd3'));
+  return { etcd3: requireHere('etcd3'), grpc: requireFromEtcd3('@grpc/grpc-js'), cockatiel: requireFromEtcd3('cockatiel') };
+}
+
+const etcd3Modules = loadEtcd3();
+const etcd3 = etcd3Modules.etcd3;
 
 /**
  * grpc-js hands TLS the endpoint's host as the SNI server name even when it is an IP address, which
@@ -94,7 +115,7 @@ function withoutIpServerName<C extends object>(credentials: C): C {
  * Every TLS credential made meanwhile also leaves the server name out for an IP (withoutIpServerName).
  */
 function withSkipVerify<T>(skip: boolean, make: () => T): T {
-  const grpc = requireFromEtcd3('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  const grpc = etcd3Modules.grpc;
   const original = grpc.credentials.createSsl;
   grpc.credentials.createSsl = (root, key, chain) =>
     withoutIpServerName(original(root ?? null, key ?? null, chain ?? null, skip ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : undefined));
@@ -161,7 +182,7 @@ function isTransientClusterError(err: unknown): boolean {
 }
 
 function noopPolicy(): Etcd3Module.IOptions['faultHandling'] extends Partial<{ global: infer P }> | undefined ? P : never {
-  return (requireFromEtcd3('cockatiel') as typeof import('cockatiel')).noop;
+  return etcd3Modules.cockatiel.noop;
 }
 
 /**
