@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { startSpinner } from '../io.js';
 import { groupServices } from '../registry/codec.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
-import { renderServicesJson, serviceJson } from '../render/json.js';
+import { serviceJson, servicesJsonChunks } from '../render/json.js';
 import { renderNames, renderServiceList } from '../render/table.js';
 import { type Runner, collect, describeReadRevision, parseRevision, withExamples } from './command.js';
 
@@ -30,7 +30,10 @@ export function listCommand(run: Runner): Command {
         if (opts.showRevision) ctx.info(describeReadRevision(result));
         ctx.reportMalformed(result.malformed);
         const services = groupServices(result.records.filter((r) => matchName(r.service.name) && matchesSelectors(r, selectors)));
-        if (ctx.output === 'json') ctx.io.stdout.write(renderServicesJson(services, ctx.io.stdoutIsTTY));
+        if (ctx.output === 'json') {
+          // Written a piece at a time: a large registry's listing is never one string in memory.
+          for (const chunk of servicesJsonChunks(services, ctx.io.stdoutIsTTY)) ctx.io.stdout.write(chunk);
+        }
         else if (ctx.output === 'yaml') ctx.io.stdout.write(await (await import('../render/yaml.js')).renderYaml(services.map(serviceJson)));
         else if (ctx.output === 'names') ctx.io.stdout.write(renderNames(services, ctx.style()));
         else if (services.length > 0) ctx.io.stdout.write(renderServiceList(services, ctx.style()));

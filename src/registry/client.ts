@@ -2,6 +2,7 @@
 // deadline, pages through large ranges, and turns etcd3's errors into CliErrors in one function.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
@@ -12,9 +13,12 @@ import { decodeBytes, encodeBytes } from './bytes.js';
 import type { RawKeyValue } from './codec.js';
 import { failover, hedgeDelay, memberOrder, writeAttemptDeadline } from './failover.js';
 import { prefixRangeEnd } from './keys.js';
+import { type WireKeyValue, type WireRangeResponse, decodeRangeResponse } from './range-wire.js';
 
 /** Keys in the first range request; later pages are sized from the values seen so far. */
 const firstPageSize = 1000;
+/** Keys in each page of a keys-only range: keys alone are small, so one page holds a large registry. */
+const keysOnlyPageSize = 50_000;
 /** What one page should hold at most, well under the raised gRPC message limit. */
 const pageBytes = 8 * 1024 * 1024;
 /** Operations in one transaction, under etcd's default --max-txn-ops of 128. */
@@ -69,10 +73,31 @@ function readFile(path: string, flag: string): Buffer {
 // etcd3 is CommonJS: require() it rather than import it, which spares start-up the ESM loader's scan
 // of its every re-exported module (cjs-module-lexer), ~20 ms of each run.
 const requireHere = createRequire(import.meta.url);
-const etcd3 = requireHere('etcd3') as typeof Etcd3Module;
 
-/** etcd3's own dependencies (grpc-js, cockatiel), resolved as etcd3 resolves them so that we share its instances. */
-const requireFromEtcd3 = createRequire(requireHere.resolve('etcd3'));
+/** etcd3 and its own gRPC and cockatiel instances (we patch and use the ones etcd3 uses). */
+interface Etcd3Modules {
+  etcd3: typeof Etcd3Module;
+  grpc: typeof import('@grpc/grpc-js');
+  cockatiel: typeof import('cockatiel');
+}
+
+/**
+ * The build bundles etcd3 with everything it loads into one file (scripts/bundle-etcd3.mjs): ~45 ms
+ * less start-up than loading its ~150 modules. Without the bundle (running from src/, in tests),
+ * the same packages from node_modules, resolved as etcd3 resolves them.
+ */
+function loadEtcd3(): Etcd3Modules {
+  try {
+    return requireHere('../vendor/etcd3.cjs') as Etcd3Modules;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+  }
+  const requireFromEtcd3 = createRequire(requireHere.resolve('etcd3'));
+  return { etcd3: requireHere('etcd3'), grpc: requireFromEtcd3('@grpc/grpc-js'), cockatiel: requireFromEtcd3('cockatiel') };
+}
+
+const etcd3Modules = loadEtcd3();
+const etcd3 = etcd3Modules.etcd3;
 
 /**
  * grpc-js hands TLS the endpoint's host as the SNI server name even when it is an IP address, which
@@ -100,7 +125,7 @@ function withoutIpServerName<C extends object>(credentials: C): C {
  * Every TLS credential made meanwhile also leaves the server name out for an IP (withoutIpServerName).
  */
 function withSkipVerify<T>(skip: boolean, make: () => T): T {
-  const grpc = requireFromEtcd3('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  const grpc = etcd3Modules.grpc;
   const original = grpc.credentials.createSsl;
   grpc.credentials.createSsl = (root, key, chain) =>
     withoutIpServerName(original(root ?? null, key ?? null, chain ?? null, skip ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : undefined));
@@ -198,7 +223,7 @@ function isTransientClusterError(err: unknown): boolean {
 }
 
 function noopPolicy(): Etcd3Module.IOptions['faultHandling'] extends Partial<{ global: infer P }> | undefined ? P : never {
-  return (requireFromEtcd3('cockatiel') as typeof import('cockatiel')).noop;
+  return etcd3Modules.cockatiel.noop;
 }
 
 /**
@@ -235,6 +260,9 @@ export class EtcdClient {
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: this.attempt.getStore()?.deadline ?? Date.now() + config.timeoutMs }),
       grpcOptions: {
         'grpc.max_receive_message_length': 256 * 1024 * 1024,
+        // HTTP/2 flow control: with the default 64 KiB window etcd stops every 64 KiB of a large range
+        // until the client's window update arrives; 16 MiB lets a whole page come in one go.
+        'grpc-node.flow_control_window': 16 * 1024 * 1024,
         // Notice a silently dead connection within ~15 s.
         'grpc.keepalive_time_ms': 10_000,
         'grpc.keepalive_timeout_ms': 5_000,
@@ -347,21 +375,21 @@ export class EtcdClient {
     const end = prefixRangeEnd(Buffer.from(prefix));
     // --revision: every page at that past revision (etcd's MVCC history, until compacted).
     let revision: string | undefined = opts.revision;
-    const fetch = (from: Buffer, limit: number): Promise<Etcd3Module.IRangeResponse> => {
+    const fetch = (from: Buffer, limit: number): Promise<WireRangeResponse> => {
       // Serializable, as go-micro reads: any live member answers from its own state, so a cluster that is
       // electing a leader or has lost quorum can still be read. The revision pins every page to one snapshot.
       const req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0] = { key: from, range_end: end, limit, keys_only: opts.keysOnly ?? false, serializable: true };
       if (revision !== undefined) req.revision = revision;
-      const p = this.call(() => this.etcd.kv.range(req), { idempotent: true }).catch((e: unknown) => {
+      const p = this.call(() => this.wireRange(req), { idempotent: true }).catch((e: unknown) => {
         throw revisionError(e, opts.revision);
       });
       p.catch(() => undefined); // awaited below; never an unhandled rejection while a page is decoded
       return p;
     };
     const kvs: RawKeyValue[] = [];
-    let pending: Promise<Etcd3Module.IRangeResponse> | undefined = fetch(Buffer.from(prefix), firstPageSize);
+    let pending: Promise<WireRangeResponse> | undefined = fetch(Buffer.from(prefix), opts.keysOnly ? keysOnlyPageSize : firstPageSize);
     for (let restarts = 0; pending; ) {
-      let res: Etcd3Module.IRangeResponse;
+      let res: WireRangeResponse;
       try {
         res = await pending;
       } catch (e) {
@@ -373,10 +401,10 @@ export class EtcdClient {
         revision = undefined;
         kvs.length = 0;
         opts.onRestart?.();
-        pending = fetch(Buffer.from(prefix), firstPageSize);
+        pending = fetch(Buffer.from(prefix), opts.keysOnly ? keysOnlyPageSize : firstPageSize);
         continue;
       }
-      revision ??= res.header.revision;
+      revision ??= res.revision;
       let bytes = 0;
       for (const kv of res.kvs) bytes += kv.key.length + kv.value.length;
       const last = res.kvs[res.kvs.length - 1];
@@ -384,7 +412,7 @@ export class EtcdClient {
       pending = res.more && last ? fetch(Buffer.concat([last.key, Buffer.from([0])]), Math.max(100, Math.min(50_000, Math.floor(pageBytes / Math.max(1, bytes / res.kvs.length))))) : undefined;
       const page: RawKeyValue[] = opts.onPage ? [] : kvs;
       for (const kv of res.kvs) {
-        page.push({ key: decodeBytes(kv.key), keyBytes: kv.key, value: kv.value, lease: kv.lease, modRevision: kv.mod_revision, createRevision: kv.create_revision });
+        page.push(pageKeyValue(kv));
       }
       opts.onPage?.(page);
     }
@@ -414,6 +442,29 @@ export class EtcdClient {
       else lo = mid;
     }
     return hi.toString();
+  }
+
+  /**
+   * One Range request, its answer decoded by range-wire.ts rather than etcd3's generic decoder. It goes
+   * through etcd3's own connection (so credentials, the auth token and the chosen member are the same)
+   * with grpc-js's makeUnaryRequest; if etcd3's pool no longer has that shape, through etcd3's kv.range.
+   */
+  private wireRange(req: Parameters<Etcd3Module.Etcd3['kv']['range']>[0]): Promise<WireRangeResponse> {
+    const etcd = this.etcd;
+    const pool = (etcd as unknown as { pool?: Partial<WirePool> }).pool;
+    if (typeof pool?.withConnection !== 'function') return etcd.kv.range(req).then(fromEtcd3Range);
+    const deadline = this.attempt.getStore()?.deadline ?? Date.now() + this.config.timeoutMs;
+    return pool.withConnection('KV', ({ client, metadata }) => {
+      const range = (client.constructor as WireServiceClientClass).service?.Range;
+      if (range === undefined || typeof client.makeUnaryRequest !== 'function') return etcd.kv.range(req).then(fromEtcd3Range);
+      return new Promise<WireRangeResponse>((resolve, reject) => {
+        const decode = (buf: Buffer): WireRangeResponse => decodeRangeResponse(buf, req.keys_only === true);
+        client.makeUnaryRequest(range.path, range.requestSerialize, decode, req, metadata, { deadline }, (err, res) => {
+          if (err) reject(etcd3.castGrpcError(err));
+          else resolve(res!);
+        });
+      });
+    });
   }
 
   /** How many keys a prefix holds, without reading them. */
@@ -796,6 +847,46 @@ export interface WatchStream {
 }
 
 type WatchDuplex = Etcd3Module.IDuplexStream<Etcd3Module.IWatchRequest, Etcd3Module.IWatchResponse> & { pause?: () => void; resume?: () => void };
+
+/** What wireRange needs of etcd3's pool and of the grpc-js client it holds per service. */
+interface WirePool {
+  withConnection<T>(service: string, fn: (c: { client: WireServiceClient; metadata: unknown }) => Promise<T>): Promise<T>;
+}
+interface WireServiceClient {
+  makeUnaryRequest(
+    method: string,
+    serialize: (value: unknown) => Buffer,
+    deserialize: (value: Buffer) => WireRangeResponse,
+    argument: unknown,
+    metadata: unknown,
+    options: { deadline: number },
+    callback: (err: Error | null, res?: WireRangeResponse) => void,
+  ): unknown;
+}
+interface WireServiceClientClass {
+  service?: { Range?: { path: string; requestSerialize: (value: unknown) => Buffer } };
+}
+
+/**
+ * A key of a range page as the codec takes it. The value stays a view into the page's message, dropped
+ * with the page once decoded. The key's bytes are kept (copied, so that no record holds a whole page)
+ * only when they are not UTF-8: otherwise encodeBytes(key) gives them back exactly.
+ */
+function pageKeyValue(kv: WireKeyValue): RawKeyValue {
+  const out: RawKeyValue = { key: decodeBytes(kv.key), value: kv.value, lease: kv.lease, modRevision: kv.modRevision, createRevision: kv.createRevision };
+  if (!isUtf8(kv.key)) out.keyBytes = Buffer.from(kv.key);
+  return out;
+}
+
+/** etcd3's decoded answer in range-wire.ts's shape (the fallback path). */
+function fromEtcd3Range(res: Etcd3Module.IRangeResponse): WireRangeResponse {
+  return {
+    revision: res.header.revision,
+    more: res.more,
+    count: res.count,
+    kvs: res.kvs.map((kv) => ({ key: kv.key, value: kv.value, lease: String(kv.lease ?? '0'), modRevision: String(kv.mod_revision), createRevision: String(kv.create_revision) })),
+  };
+}
 
 function rawKeyValue(kv: Etcd3Module.IKeyValue): RawKeyValue {
   return { key: decodeBytes(kv.key), keyBytes: kv.key, value: kv.value, lease: String(kv.lease ?? '0'), modRevision: String(kv.mod_revision), createRevision: String(kv.create_revision) };

@@ -246,6 +246,126 @@ export function decodeServiceValue(parsed: unknown): Decoded<Service> {
   return decodeService(JSON.stringify(parsed));
 }
 
+/** Nesting depth at the end of a JSON text's prefix, and whether it ends inside a string. */
+function endState(text: string): { depth: number; inString: boolean } {
+  let depth = 0;
+  let i = 0;
+  for (;;) {
+    outsideString.lastIndex = i;
+    const m = outsideString.exec(text);
+    if (m === null) return { depth, inString: false };
+    i = m.index + 1;
+    if (m[0] === '"') {
+      for (;;) {
+        insideString.lastIndex = i;
+        const q = insideString.exec(text);
+        if (q === null || q.index + (q[0] === '\\' ? 2 : 1) > text.length) return { depth, inString: true };
+        i = q.index + (q[0] === '\\' ? 2 : 1);
+        if (q[0] === '"') break;
+      }
+    } else if (m[0] === '{' || m[0] === '[') depth++;
+    else depth--;
+  }
+}
+
+/**
+ * True when `head`, the part of a valid value before its last `"nodes":`, ends between the members of
+ * the top-level object. The value is valid and `{` + the rest is one complete object, so the head ends
+ * one level deep, where a key may come next, unless it ends inside a string: only an escaped quote can
+ * make that valid (`"k\"nodes":…` is one key), so a head with no backslash passes at once and one with
+ * a backslash is scanned.
+ */
+function endsBetweenMembers(head: string): boolean {
+  if (!head.includes('\\')) return true;
+  const state = endState(head);
+  return !state.inString && state.depth === 1;
+}
+
+const nodesMember = Buffer.from('"nodes":');
+
+/** A service's fields but its nodes, as decoded from a value's head. */
+type ServiceHead = Omit<Service, 'nodes'>;
+
+/**
+ * Decodes the values of one read, sharing the work between values that differ only in their node.
+ * go-micro writes every node of a service with the same bytes before `"nodes":` (name, version,
+ * metadata, endpoints: most of a value) and the node list last. A value whose head is byte for byte
+ * the head of a value already decoded (and checked: it ends between the top-level members, and that
+ * value's tail held `"nodes"` alone) reuses that decoded head and parses only its own tail; since
+ * JSON is read left to right, the result is what decodeService gives for the whole value. Anything
+ * else, and any tail that is not exactly one valid `"nodes"` member, takes decodeService's full path.
+ * The decoded heads are shared between records: callers must not change them in place.
+ */
+export class ValueDecoder {
+  /** Recently seen heads, most recent first: a service's keys come together in key order. */
+  private readonly heads: { bytes: Buffer; head: ServiceHead }[] = [];
+
+  constructor(private readonly capacity = 16) {}
+
+  decode(raw: string | Uint8Array): Decoded<Service> {
+    if (typeof raw === 'string') return decodeService(raw);
+    const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    const at = buf.lastIndexOf(nodesMember);
+    if (at <= 0) return decodeService(buf);
+    const headBytes = buf.subarray(0, at);
+    const hit = this.find(headBytes);
+    if (hit) {
+      const nodes = tailNodes(buf.subarray(at));
+      if (nodes) return { ok: true, value: { name: hit.name, version: hit.version, metadata: hit.metadata, endpoints: hit.endpoints, nodes } };
+      return decodeService(buf);
+    }
+    const full = decodeService(buf);
+    if (full.ok && tailNodes(buf.subarray(at)) !== undefined) {
+      if (endsBetweenMembers(decodeBytes(headBytes))) {
+        const { name, version, metadata, endpoints } = full.value;
+        this.remember(Buffer.from(headBytes), { name, version, metadata, endpoints });
+      }
+    }
+    return full;
+  }
+
+  private find(headBytes: Buffer): ServiceHead | undefined {
+    for (let i = 0; i < this.heads.length; i++) {
+      const entry = this.heads[i]!;
+      if (entry.bytes.length === headBytes.length && entry.bytes.equals(headBytes)) {
+        if (i > 0) this.heads.unshift(...this.heads.splice(i, 1));
+        return entry.head;
+      }
+    }
+    return undefined;
+  }
+
+  private remember(bytes: Buffer, head: ServiceHead): void {
+    this.heads.unshift({ bytes, head });
+    if (this.heads.length > this.capacity) this.heads.pop();
+  }
+}
+
+/**
+ * A value's tail from `"nodes":` on, read as the object `{"nodes":…}`: its nodes when that is valid
+ * JSON holding the one member `nodes`, a non-empty list of valid nodes; otherwise undefined.
+ */
+function tailNodes(tail: Buffer): Node[] | undefined {
+  const text = `{${decodeBytes(tail)}`;
+  if (nestsDeeperThan(text, maxJsonDepth)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(parsed)) return undefined;
+  let members = 0;
+  for (const _ in parsed) members++;
+  if (members !== 1 || !Object.hasOwn(parsed, 'nodes')) return undefined;
+  try {
+    const nodes = list(parsed.nodes, null, 'nodes', (x, w) => node(x, w));
+    return nodes !== null && nodes.length > 0 ? nodes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RawKeyValue {
   /** The key as text: decodeBytes() of its bytes (a byte that is not UTF-8 is kept, shown as \xff). */
   key: string;
@@ -278,13 +398,13 @@ function sameSegment(fromValue: string | undefined, fromKey: string): boolean {
  * Classifies one key/value read from a layout's key space: a node record, a malformed record (with the
  * reason), or `foreign`, a key of another layout that shares the prefix, which is not this layout's business.
  */
-export function decodeRecord(space: KeySpace, kv: RawKeyValue): RecordResult {
+export function decodeRecord(space: KeySpace, kv: RawKeyValue, values?: ValueDecoder): RecordResult {
   const malformed = (reason: string): RecordResult => ({ kind: 'malformed', malformed: { key: kv.key, layout: space.layout, reason, ...(kv.keyBytes && { keyBytes: kv.keyBytes }) } });
   const keyClass = classifyKey(space, kv.key);
   if (keyClass.kind === 'foreign') return keyClass;
   if (keyClass.kind === 'bad') return malformed(keyClass.reason);
   const parsed = keyClass.parsed;
-  const decoded = decodeService(kv.value);
+  const decoded = values ? values.decode(kv.value) : decodeService(kv.value);
   if (!decoded.ok) return malformed(decoded.reason);
   const service = decoded.value;
   if (service.nodes.length !== 1) return malformed(`the value holds ${service.nodes.length} nodes; a key holds one`);
@@ -307,9 +427,9 @@ export function decodeRecord(space: KeySpace, kv: RawKeyValue): RecordResult {
  * A key read under a prefix that several layouts share (`micro` and `domain`): the first layout that
  * claims the key decodes it; `foreign` when none does.
  */
-export function decodeRecordIn(spaces: readonly KeySpace[], kv: RawKeyValue): RecordResult {
+export function decodeRecordIn(spaces: readonly KeySpace[], kv: RawKeyValue, values?: ValueDecoder): RecordResult {
   for (const space of spaces) {
-    const r = decodeRecord(space, kv);
+    const r = decodeRecord(space, kv, values);
     if (r.kind !== 'foreign') return r;
   }
   return { kind: 'foreign' };
@@ -350,19 +470,25 @@ export function groupKey(record: NodeRecord): string {
  */
 export function groupServices(records: readonly NodeRecord[], ttls?: ReadonlyMap<string, number>): ServiceView[] {
   const groups = new Map<string, ServiceView>();
+  // Many records share a lease (one per registering process): each is turned into hex once.
+  const hexLeases = new Map<string, string>();
   for (const record of records) {
     const s = record.service;
-    let view = groups.get(groupKey(record));
+    const key = groupKey(record);
+    let view = groups.get(key);
     if (!view) {
       view = { name: s.name, version: s.version, metadata: s.metadata, endpoints: s.endpoints, nodes: [], layout: record.layout };
       if (record.domain !== undefined) view.domain = record.domain;
-      groups.set(groupKey(record), view);
+      groups.set(key, view);
     }
     for (const n of s.nodes) {
-      const nv: NodeView = { ...n, key: record.key, layout: record.layout };
+      // The decoded Node has exactly these fields (codec: node()); no spread of the parsed object.
+      const nv: NodeView = { id: n.id, address: n.address, metadata: n.metadata, key: record.key, layout: record.layout };
       if (record.keyBytes !== undefined) nv.keyBytes = record.keyBytes;
       if (record.lease !== undefined) {
-        nv.lease = leaseHex(record.lease);
+        let hex = hexLeases.get(record.lease);
+        if (hex === undefined) hexLeases.set(record.lease, (hex = leaseHex(record.lease)));
+        nv.lease = hex;
         if (ttls) nv.ttl = ttls.get(record.lease) ?? null;
       } else if (record.ttl !== undefined) {
         nv.ttl = record.ttl;

@@ -5,7 +5,7 @@ import type { RegistryConfig } from '../config.js';
 import { MalformedRecordError, NotFoundError, RevisionUnavailableError, UsageError } from '../errors.js';
 import { closeMatches } from './match.js';
 import type { EtcdClient } from './client.js';
-import { type RawKeyValue, decodeRecordIn, groupKey } from './codec.js';
+import { type RawKeyValue, ValueDecoder, decodeRecordIn, groupKey } from './codec.js';
 import { type KeySpace, autoV3Spaces, defaultPrefixes, groupByPrefix, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix } from './keys.js';
 import type { Layout, MalformedRecord, NodeRecord } from './model.js';
 import { type V2Client, v2RawKeyValue } from './v2.js';
@@ -96,6 +96,8 @@ export class Registry {
     );
     const result: ReadResult = { records: [], malformed: [], revision: '0', spaces };
     const firstOfGroup = opts.forGrouping ? new Set<string>() : undefined;
+    // One decoder per read: the nodes of a service share the bytes of everything but their node.
+    const values = new ValueDecoder();
     // A service read under `micro` also covers `domain` keys of a domain named like the service; the
     // prefixes differ then, so overlapping reads cannot happen except through the wildcard domain.
     const [reads, v2Reads] = await Promise.all([
@@ -107,7 +109,7 @@ export class Registry {
           const range = await this.client
             .rangePrefix(p, {
               revision: opts.revision,
-              onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, part, firstOfGroup, opts.onStored)),
+              onPage: (kvs) => kvs.forEach((kv) => classify(group, kv, segment, service, part, firstOfGroup, opts.onStored, values)),
               onRestart: () => {
                 for (const r of part.records) if (r.service.endpoints !== null) firstOfGroup?.delete(groupKey(r));
                 part = { ...result, records: [], malformed: [] };
@@ -167,12 +169,9 @@ export class Registry {
         for (const name of await this.v2.listDirs(space.prefix)) names.add(name);
         continue;
       }
-      const { kvs } = await this.client.rangePrefix(readPrefix(space), { keysOnly: true });
-      const depth = space.layout === 'domain' ? 3 : 2;
-      for (const { key } of kvs) {
-        const parts = key.slice(space.prefix.length).split('/');
-        if (parts.length === depth) names.add(parts[depth - 2]!);
-      }
+      const domain = space.layout === 'domain';
+      // Each page is reduced to its names as it arrives: the keys themselves are not kept.
+      await this.client.rangePrefix(readPrefix(space), { keysOnly: true, onPage: (kvs) => kvs.forEach(({ key }) => addServiceSegment(names, key, space.prefix.length, domain)) });
     }
     return [...names].sort();
   }
@@ -203,8 +202,8 @@ export interface ReadOptions {
   onStored?: (record: NodeRecord, stored: string) => void;
 }
 
-function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult, firstOfGroup?: Set<string>, onStored?: ReadOptions['onStored']): void {
-  const r = decodeRecordIn(group, kv);
+function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefined, service: string | undefined, out: ReadResult, firstOfGroup?: Set<string>, onStored?: ReadOptions['onStored'], values?: ValueDecoder): void {
+  const r = decodeRecordIn(group, kv, values);
   if (r.kind === 'foreign') return;
   if (r.kind === 'malformed') {
     // Under one service's prefix, only that service's keys are its business.
@@ -219,6 +218,21 @@ function classify(group: KeySpace[], kv: RawKeyValue, segment: string | undefine
   }
   out.records.push(r.record);
   onStored?.(r.record, typeof kv.value === 'string' ? kv.value : Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8'));
+}
+
+/**
+ * Adds the service segment of a node key (prefix, service, node; `domain`: prefix, domain, service,
+ * node) to `names`; keys of any other depth are not node keys and add nothing.
+ */
+function addServiceSegment(names: Set<string>, key: string, from: number, domain: boolean): void {
+  const first = key.indexOf('/', from);
+  if (first < 0) return;
+  const second = key.indexOf('/', first + 1);
+  if (!domain) {
+    if (second < 0) names.add(key.slice(from, first));
+    return;
+  }
+  if (second >= 0 && key.indexOf('/', second + 1) < 0) names.add(key.slice(first + 1, second));
 }
 
 /** The service segment of a key: the layouts of one read group share its prefix. */

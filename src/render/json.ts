@@ -44,7 +44,31 @@ export function renderJson(value: unknown, pretty: boolean): string {
 }
 
 export function renderServicesJson(services: readonly ServiceView[], pretty: boolean): string {
-  return renderJson(services.map(serviceJson), pretty);
+  return [...servicesJsonChunks(services, pretty)].join('');
+}
+
+/**
+ * renderServicesJson's text in pieces of about `chunkChars` characters, made one service at a time, so
+ * that a large listing is written as it is made rather than built as one string (and copied once more
+ * to be written). Byte for byte `renderJson(services.map(serviceJson), pretty)`: the array's brackets
+ * and separators are JSON.stringify's own, and a pretty element is indented one level more, which only
+ * adds spaces after its line breaks (JSON text has no line break inside a string).
+ */
+export function* servicesJsonChunks(services: readonly ServiceView[], pretty: boolean, chunkChars = 64 * 1024): Generator<string> {
+  if (services.length === 0) {
+    yield renderJson([], pretty);
+    return;
+  }
+  let chunk = '[';
+  for (let i = 0; i < services.length; i++) {
+    const one = JSON.stringify(serviceJson(services[i]!), null, pretty ? 2 : undefined);
+    chunk += `${i === 0 ? '' : ','}${pretty ? `\n  ${one.replaceAll('\n', '\n  ')}` : one}`;
+    if (chunk.length >= chunkChars) {
+      yield safeJson(chunk);
+      chunk = '';
+    }
+  }
+  yield safeJson(`${chunk}${pretty ? '\n' : ''}]\n`);
 }
 
 /**
