@@ -8,7 +8,7 @@ import { keySegment } from '../registry/keys.js';
 import { matchesSelectors, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { RecordFilter } from '../registry/watch.js';
-import { renderServicesJson } from '../render/json.js';
+import { serviceJson } from '../render/json.js';
 import { onTerminate } from '../signals.js';
 import { type Runner, collect, withExamples } from './command.js';
 import { parseCount, startPipeline } from './watch.js';
@@ -52,7 +52,7 @@ export function waitCommand(run: Runner): Command {
         const holds = (shown: readonly NodeRecord[]): boolean => (opts.gone ? shown.length === 0 : shown.length >= want);
         const progress = (shown: readonly NodeRecord[]): string =>
           opts.gone ? `${service}: ${shown.length} node${shown.length === 1 ? '' : 's'} left` : `${service}: ${Math.min(shown.length, want)}/${want} node${want === 1 ? '' : 's'}`;
-        const showProgress = ctx.io.stderrIsTTY && !ctx.json;
+        const showProgress = ctx.io.stderrIsTTY && !ctx.document;
         let lastProgress = '';
         const report = (shown: readonly NodeRecord[]): void => {
           const line = progress(shown);
@@ -105,7 +105,7 @@ export function waitCommand(run: Runner): Command {
           if (showProgress && lastProgress !== '') ctx.io.stderr.write('\n');
         }
         const matching = pipeline.shown();
-        if (ctx.json) ctx.io.stdout.write(renderServicesJson(groupServices(matching), ctx.io.stdoutIsTTY));
+        if (ctx.document) await ctx.writeDocument(groupServices(matching).map(serviceJson));
       }),
     );
   return withExamples(cmd, [
