@@ -49,8 +49,11 @@ export function customCell(column: CustomColumn, item: unknown): string {
   return found.length === 0 ? '<none>' : found.map(valueText).join(',');
 }
 
-/** The table: every column gives way at its end on a narrow terminal, the first one last. */
+/**
+ * The table: on a narrow terminal the columns give way at their end (the widest first); when even
+ * that cannot fit, the rightmost are left out (piped, every column is there, whole).
+ */
 export function renderCustomColumns(columns: readonly CustomColumn[], items: readonly unknown[], style: Style): string {
-  const head: Column[] = columns.map((c, i) => ({ head: c.head, priority: i === 0 ? 9 : 5, shrink: 'end', min: 8 }));
+  const head: Column[] = columns.map((c, i) => ({ head: c.head, priority: 1, shrink: 'end', min: 8, optional: i > 0, dropAt: 2 }));
   return renderTable(head, items.map((item) => columns.map((c) => ({ text: customCell(c, item) }))), style);
 }
