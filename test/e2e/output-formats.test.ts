@@ -113,6 +113,12 @@ describe('output formats of the built bin', () => {
     expect(dereg.code).toBe(3);
     expect((JSON.parse(dereg.stdout) as { removed: { id: string }[] }).removed.map((n) => n.id).sort()).toEqual(['auth-a', 'greeter-a', 'greeter-b']);
     expect(dereg.stderr).toMatch(/service not found: go\.micro\.srv\.nope/);
+    const wait = await bin(['wait', 'go.micro.srv.greeter', 'go.micro.srv.auth', '--nodes', '1', '--timeout', '20s', '-o', 'jsonpath={.[*].name}']);
+    expect(wait.code).toBe(0);
+    expect(wait.stdout).toBe('go.micro.srv.auth go.micro.srv.greeter');
+    const waitMissing = await bin(['wait', 'go.micro.srv.greeter', 'go.micro.srv.nope', '--timeout', '1s']);
+    expect(waitMissing.code).toBe(7);
+    expect(waitMissing.stderr).toMatch(/go\.micro\.srv\.greeter: 1\/1 node, go\.micro\.srv\.nope: 0\/1 node/);
     const none = await bin(['get', 'go.micro.srv.nope1', 'go.micro.srv.nope2']);
     expect(none.code).toBe(3);
     expect(none.stderr).toMatch(/services not found: go\.micro\.srv\.nope1, go\.micro\.srv\.nope2/);
