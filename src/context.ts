@@ -11,7 +11,7 @@ import type { Registry } from './registry/registry.js';
 import type { MalformedRecord } from './registry/model.js';
 import { sanitize } from './render/sanitize.js';
 import type { Style } from './render/table.js';
-import { type OutputFormat, commandOutputs, documentFormats, outputFormats, parseOutputFlag } from './outputs.js';
+import { type OutputFormat, commandOutputs, describeOutputs, documentFormats, outputFormats, parseOutputFlag } from './outputs.js';
 import { readFileSync } from 'node:fs';
 import type { DocumentFormat } from './render/document.js';
 import { type Template, JsonPathError, parseTemplate } from './render/jsonpath.js';
@@ -219,7 +219,7 @@ export class CommandContext {
   requireOutput(command: string): void {
     const allowed = commandOutputs[command] ?? outputFormats;
     if (!allowed.includes(this.output)) {
-      throw new UsageError(`${command} does not support -o ${this.output}: use one of ${allowed.join(', ')}`, `see micro-reg ${command} --help`);
+      throw new UsageError(`${command} does not support -o ${this.output}: use one of ${describeOutputs(allowed).join(', ')}`, `see micro-reg ${command} --help`);
     }
   }
 

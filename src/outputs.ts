@@ -21,7 +21,7 @@ const data = ['json', 'yaml', 'jsonpath'] as const;
 
 /** The formats of each command (by its path: `config get-contexts`); a command not named here takes them all. */
 export const commandOutputs: Readonly<Record<string, readonly OutputFormat[]>> = {
-  list: ['table', 'wide', 'names', ...data, 'custom-columns'],
+  list: ['table', 'wide', 'json', 'names', 'yaml', 'jsonpath', 'custom-columns'],
   get: ['table', 'wide', ...data, 'custom-columns'],
   watch: ['table', 'wide', ...data],
   wait: ['table', 'wide', ...data],
@@ -33,7 +33,7 @@ export const commandOutputs: Readonly<Record<string, readonly OutputFormat[]>> =
   export: ['table', ...data],
   diff: ['table', 'wide', ...data],
   apply: ['table', 'wide', ...data],
-  'config get-contexts': ['table', 'wide', 'names', ...data],
+  'config get-contexts': ['table', 'wide', 'json', 'names', 'yaml', 'jsonpath'],
 };
 
 /** A parsed `-o` value: the format, and for jsonpath / custom-columns its template or spec (inline or a file to read). */
