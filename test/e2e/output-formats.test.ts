@@ -158,6 +158,21 @@ describe('output formats of the built bin', () => {
     } finally {
       list.close();
     }
+    // custom-columns on a narrow terminal: fitted like every table; jsonpath prints what it prints piped.
+    const narrow = new TmuxSession([...base, 'list', '-o', 'custom-columns=NAME:.name,KEYS:.nodes[*].key', '--no-headers'], { env, width: 40 });
+    const template = new TmuxSession([...base, 'list', '-o', 'jsonpath={.[*].name}'], { env, width: 120 });
+    try {
+      expect(await narrow.exitCode()).toBe(0);
+      const lines = narrow.screen().split('\n').filter((l) => l.trim() !== '');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^go\.micro\.srv\.auth\s+\S*…$/);
+      expect(lines.every((l) => l.length <= 40)).toBe(true);
+      expect(await template.exitCode()).toBe(0);
+      expect(template.screen()).toMatch(/^go\.micro\.srv\.auth go\.micro\.srv\.greeter/m);
+    } finally {
+      narrow.close();
+      template.close();
+    }
     for (const format of ['json', 'yaml']) {
       const coloured = new TmuxSession([...base, 'get', 'go.micro.srv.auth', '-o', format], { env, width: 120 });
       const noColour = new TmuxSession([...base, 'get', 'go.micro.srv.auth', '-o', format], { env: { ...env, NO_COLOR: '1' }, width: 120 });
