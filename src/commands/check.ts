@@ -74,7 +74,7 @@ async function prune(ctx: CommandContext, down: { record: NodeRecord; node: Chec
 
 export function checkCommand(run: Runner): Command {
   const cmd = new Command('check')
-    .argument('[services...]', 'only the nodes of these services (names or globs)')
+    .argument('[service...]', 'only the nodes of these services (names or globs)')
     .option('--concurrency <n>', 'connections in flight at once', String(defaultConcurrency))
     .option('--connect-timeout <duration>', 'give up on a node after this long', defaultConnectTimeout)
     .option('--prune', 'deregister the unreachable nodes (asks first on a terminal; --yes in scripts)')

@@ -53,7 +53,7 @@ function operandOf(cmd: Command): OperandCompletion {
   const first = cmd.registeredArguments[0];
   if (first === undefined) return { kind: 'none' };
   if (first.argChoices) return { kind: 'words', words: [...first.argChoices] };
-  if (['service', 'services', 'pattern', 'patterns'].includes(first.name())) return { kind: 'services' };
+  if (['service', 'pattern'].includes(first.name())) return { kind: 'services' };
   if (first.name() === 'context') return { kind: 'contexts' };
   return { kind: 'none' };
 }

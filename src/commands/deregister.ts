@@ -102,7 +102,7 @@ async function report(ctx: CommandContext, service: string, outcomes: readonly R
 
 export function deregisterCommand(run: Runner): Command {
   const cmd = new Command('deregister')
-    .argument('<services...>', 'service names, e.g. go.micro.srv.greeter (--node, --version and --all apply to them all)')
+    .argument('<service...>', 'service names, e.g. go.micro.srv.greeter (--node, --version and --all apply to them all)')
     .option('--node <id>', 'node id to remove (repeatable)', collect)
     .option('--version <version>', 'only nodes of this version')
     .option('--all', 'every node of the service (of --version, if given)')

@@ -19,7 +19,7 @@ interface GetOptions {
 
 export function getCommand(run: Runner): Command {
   const cmd = new Command('get')
-    .argument('<services...>', 'service names or globs, e.g. go.micro.srv.greeter "go.micro.api.*"')
+    .argument('<service...>', 'service names or globs, e.g. go.micro.srv.greeter "go.micro.api.*"')
     .option('--version <version>', 'only this version')
     .option('--revision <rev>', 'the service as it was at this etcd revision (v3 layouts; until etcd compacts it)')
     .option('--show-revision', 'print the etcd revision it was read at on stderr')

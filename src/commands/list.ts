@@ -16,7 +16,7 @@ interface ListOptions {
 
 export function listCommand(run: Runner): Command {
   const cmd = new Command('list')
-    .argument('[patterns...]', 'globs on the service name, e.g. "go.micro.srv.*" (any of them)')
+    .argument('[pattern...]', 'globs on the service name, e.g. "go.micro.srv.*" (any of them)')
     .option('-l, --selector <key=value>', 'only nodes whose metadata has key=value (repeatable, all must match)', collect)
     .option('--revision <rev>', 'the registry as it was at this etcd revision (v3 layouts; until etcd compacts it)')
     .option('--show-revision', 'print the etcd revision the list was read at on stderr')

@@ -29,7 +29,7 @@ function formatMs(ms: number): string {
 
 export function waitCommand(run: Runner): Command {
   const cmd = new Command('wait')
-    .argument('<services...>', 'service names, e.g. go.micro.srv.greeter (each must have the nodes)')
+    .argument('<service...>', 'service names, e.g. go.micro.srv.greeter (each must have the nodes)')
     .option('--nodes <n>', 'how many matching nodes to wait for (default 1)')
     .option('--version <version>', 'count only nodes of this version')
     .option('-l, --selector <key=value>', 'count only nodes whose metadata has key=value (repeatable)', collect)

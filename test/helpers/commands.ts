@@ -105,7 +105,8 @@ export const commandsUnderTest: CommandUnderTest[] = [
       [['deregister', 'svc', '--all'], /refusing to deregister without confirmation/],
       [['deregister', 'a', 'b'], /say which nodes to remove/],
       // After `--` every word is an operand, options too.
-      [['--', 'deregister', 'svc', '--all'], /too many arguments for 'deregister'/],
+      // after --, --all is an operand (a service name), not the option
+      [['--', 'deregister', 'svc', '--all'], /say which nodes to remove/],
       [['deregister', 'svc', '--all', '--yes', '-o', 'names'], /deregister does not support -o names/],
     ],
     connects: true,
