@@ -4,8 +4,8 @@ import type { Runner } from './commands/command.js';
 import type { GlobalOptions } from './context.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { type IO, colourEnabled, processIO } from './io.js';
+import { commandOutputs, describeOutputs } from './outputs.js';
 import { outputFailed } from './signals.js';
-import { commandOutputs } from './outputs.js';
 import { safeJson, sanitize } from './render/sanitize.js';
 
 export const version = '0.1.0';
@@ -26,7 +26,9 @@ function globalOptions(): Option[] {
     new Option('--prefix <prefix>', "override the layout's key prefix"),
     new Option('--domain <domain>', 'micro v3 domain for --layout domain ("*" = all; default micro)'),
     new Option('--context <name>', 'use this context of the config file (env MICRO_REG_CONTEXT; see micro-reg config)'),
-    new Option('-o, --output <format>', 'output: table, wide, json, names, yaml (default table; each command says which it takes)'),
+    new Option('-o, --output <format>', 'output: table, wide, json, names, yaml, jsonpath=TEMPLATE, custom-columns=SPEC (default table; each command says which it takes)'),
+    new Option('--no-headers', 'tables without their heading line'),
+    new Option('-A, --all-domains', "every micro v3 domain: short for --layout domain --domain '*'"),
     new Option('--strict', 'exit 6 on a malformed record instead of skipping it'),
     new Option('--no-color', 'no colour (also NO_COLOR)'),
     new Option('--debug', 'print stack traces of errors'),
@@ -50,7 +52,7 @@ function withGlobalOptions(cmd: Command, io: IO): void {
 /** Says under a command's help which `-o` values it takes (outputs.ts), for it and its subcommands. */
 function withOutputHelp(cmd: Command, path: string): void {
   const formats = commandOutputs[path];
-  if (formats !== undefined) cmd.addHelpText('after', `Output (-o): ${formats.join(', ')}${formats.includes('names') ? ' (or name)' : ''}.`);
+  if (formats !== undefined) cmd.addHelpText('after', `Output (-o): ${describeOutputs(formats).join(', ')}${formats.includes('names') ? ' (or name)' : ''}.`);
   for (const sub of cmd.commands) withOutputHelp(sub, `${path} ${sub.name()}`);
 }
 

@@ -11,7 +11,11 @@ import type { Registry } from './registry/registry.js';
 import type { MalformedRecord } from './registry/model.js';
 import { sanitize } from './render/sanitize.js';
 import type { Style } from './render/table.js';
-import { type OutputFormat, commandOutputs, outputAliases, outputFormats } from './outputs.js';
+import { type OutputFormat, commandOutputs, describeOutputs, documentFormats, outputFormats, parseOutputFlag } from './outputs.js';
+import { readFileSync } from 'node:fs';
+import type { DocumentFormat } from './render/document.js';
+import { type Template, JsonPathError, parseTemplate } from './render/jsonpath.js';
+import { type CustomColumn, CustomColumnsError, parseCustomColumns, parseCustomColumnsFile } from './render/custom-columns.js';
 
 export { type OutputFormat, outputFormats } from './outputs.js';
 
@@ -21,12 +25,29 @@ export interface GlobalOptions extends GlobalFlags {
   context?: string;
   color?: boolean;
   debug?: boolean;
+  /** --no-headers sets it false. */
+  headers?: boolean;
+  /** -A: short for --layout domain --domain '*'. */
+  allDomains?: boolean;
+}
+
+/** Reads the file of -o jsonpath-file= / custom-columns-file= (a user's file: a problem is a usage error). */
+function readOutputFile(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read the ${flag} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 const maxPasswordBytes = 64 * 1024;
 
 export class CommandContext {
   readonly output: OutputFormat;
+  /** -o jsonpath=…: the parsed template. */
+  readonly template: Template | undefined;
+  /** -o custom-columns=…: the parsed columns. */
+  readonly customColumns: CustomColumn[] | undefined;
   readonly paintOut: ChalkInstance;
   readonly paintErr: ChalkInstance;
   private registryPromise: Promise<Registry> | undefined;
@@ -38,9 +59,28 @@ export class CommandContext {
     readonly io: IO,
     readonly flags: GlobalOptions,
   ) {
-    const output = (outputAliases[flags.output ?? ''] ?? flags.output ?? 'table') as OutputFormat;
+    const choice = parseOutputFlag(flags.output ?? 'table');
+    const output = choice.format as OutputFormat;
     if (!outputFormats.includes(output)) throw new UsageError(`invalid --output "${flags.output}": expected one of ${outputFormats.join(', ')}`);
     this.output = output;
+    const argument = choice.file !== undefined ? readOutputFile(choice.file, `-o ${output}-file`) : choice.argument;
+    if ((output === 'jsonpath' || output === 'custom-columns') && argument === undefined) {
+      throw new UsageError(`-o ${output} takes ${output === 'jsonpath' ? 'a template' : 'columns'}`, output === 'jsonpath' ? `e.g. -o jsonpath='{.[*].name}'` : 'e.g. -o custom-columns=NAME:.name,VERSION:.version');
+    }
+    try {
+      this.template = output === 'jsonpath' ? parseTemplate(argument!) : undefined;
+      this.customColumns = output !== 'custom-columns' ? undefined : choice.file !== undefined ? parseCustomColumnsFile(argument!) : parseCustomColumns(argument!);
+    } catch (e) {
+      if (e instanceof JsonPathError) throw new UsageError(`invalid jsonpath template: ${e.message}`, 'see "Output formats" in the README for the syntax');
+      if (e instanceof CustomColumnsError) throw new UsageError(`invalid custom-columns: ${e.message}`, 'e.g. -o custom-columns=NAME:.name,VERSION:.version');
+      throw e;
+    }
+    if (flags.allDomains) {
+      if (flags.layout !== undefined && flags.layout !== 'domain') throw new UsageError(`-A (--all-domains) reads the domain layout: it does not go with --layout ${flags.layout}`);
+      if (flags.domain !== undefined && flags.domain !== '*') throw new UsageError(`-A (--all-domains) reads every domain: it does not go with --domain ${flags.domain}`);
+      flags.layout = 'domain';
+      flags.domain = '*';
+    }
     this.paintOut = new Chalk({ level: colourEnabled(io.stdoutIsTTY, io.env, flags.color) ? 1 : 0 });
     this.paintErr = new Chalk({ level: colourEnabled(io.stderrIsTTY, io.env, flags.color) ? 1 : 0 });
   }
@@ -136,14 +176,50 @@ export class CommandContext {
 
   /** Style for human output on stdout. */
   style(): Style {
-    return { tty: this.io.stdoutIsTTY, paint: this.paintOut, width: this.io.columns(), wide: this.output === 'wide' };
+    return { tty: this.io.stdoutIsTTY, paint: this.paintOut, width: this.io.columns(), wide: this.output === 'wide', noHeaders: this.flags.headers === false };
+  }
+
+  /** -o json, yaml or jsonpath: the output is the command's JSON document (for programs), not a table. */
+  get document(): boolean {
+    return documentFormats.includes(this.output);
+  }
+
+  private documentFormat(): DocumentFormat {
+    return this.output === 'jsonpath' ? { kind: 'jsonpath', template: this.template! } : this.output === 'yaml' ? { kind: 'yaml' } : { kind: 'json' };
+  }
+
+  /**
+   * The one way data documents are written: -o json, yaml and jsonpath render the same value. `write`
+   * prints a command's document (pretty on a terminal); `writeStream` one document of a stream (watch's
+   * events, register's records): a compact JSON line (pretty on a terminal when `prettyOnTerminal`), a
+   * YAML document after `---`, or the template applied to it. Coloured only for a person at a terminal.
+   */
+  async documentWriter(): Promise<{ write: (doc: unknown) => void; writeStream: (doc: unknown, prettyOnTerminal: boolean) => void }> {
+    const { documentRenderer } = await import('./render/document.js');
+    const render = await documentRenderer(this.documentFormat());
+    const tty = this.io.stdoutIsTTY;
+    const colour = tty && this.paintOut.level > 0 ? this.paintOut : undefined;
+    const yaml = this.output === 'yaml';
+    return {
+      write: (doc) => this.io.stdout.write(render(doc, { pretty: tty, colour })),
+      writeStream: (doc, prettyOnTerminal) => {
+        const pretty = prettyOnTerminal && tty;
+        const text = render(doc, { pretty, colour: pretty || yaml ? colour : undefined });
+        this.io.stdout.write(yaml ? `---\n${text}` : text);
+      },
+    };
+  }
+
+  /** The command's document, as -o asks (see documentWriter). */
+  async writeDocument(doc: unknown): Promise<void> {
+    (await this.documentWriter()).write(doc);
   }
 
   /** Refuses output formats a command does not have (outputs.ts lists them). */
   requireOutput(command: string): void {
     const allowed = commandOutputs[command] ?? outputFormats;
     if (!allowed.includes(this.output)) {
-      throw new UsageError(`${command} does not support -o ${this.output}: use one of ${allowed.join(', ')}`, `see micro-reg ${command} --help`);
+      throw new UsageError(`${command} does not support -o ${this.output}: use one of ${describeOutputs(allowed).join(', ')}`, `see micro-reg ${command} --help`);
     }
   }
 

@@ -62,6 +62,16 @@ export class NotFoundError extends CliError {
   }
 }
 
+/** A named service that has no records (not a revision or version that is missing). */
+export class ServiceNotFoundError extends NotFoundError {
+  constructor(
+    readonly service: string,
+    hint?: string,
+  ) {
+    super(`service ${service} not found`, hint);
+  }
+}
+
 export class UnavailableError extends CliError {
   constructor(message: string, hint?: string) {
     super(message, ExitCode.unavailable, hint);

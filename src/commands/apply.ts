@@ -15,7 +15,7 @@ import { leaseHex } from '../registry/codec.js';
 import { defaultTtl } from '../registry/records.js';
 import { onTerminate } from '../signals.js';
 import type { CommandContext } from '../context.js';
-import { describeSummary, renderApplied, renderApplyJson, renderDiff } from '../render/diff.js';
+import { describeSummary, renderApplied, applyJson, renderDiff } from '../render/diff.js';
 import { sanitize } from '../render/sanitize.js';
 import { type Runner, withExamples } from './command.js';
 import { readStateFile } from './state-file.js';
@@ -121,7 +121,7 @@ export function applyCommand(run: Runner): Command {
         const writes = planWrites(plan);
         if (opts.dryRun) {
           const changes = diffRegistries(live, plannedRecords(desired, live, plan));
-          if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(changes, null, ctx.io.stdoutIsTTY ? 2 : undefined)}\n`);
+          if (ctx.document) await ctx.writeDocument(changes);
           else if (changes.length > 0) ctx.io.stdout.write(renderDiff(changes, { from: revision !== '0' ? `the registry at revision ${revision}` : 'the registry', to: label }, ctx.style()));
           ctx.info(`dry run: would create ${plan.create.length}, update ${plan.update.length}, remove ${plan.remove.length} (${describeSummary(summarise(changes), changes.length)}); ${plan.unchanged.length} unchanged; nothing was written`);
           return;
@@ -130,7 +130,7 @@ export function applyCommand(run: Runner): Command {
         const applied: AppliedWrites = writes.length === 0 ? { outcomes: [] } : await store.applyWrites(writes, ttl);
         const outcomes = applied.outcomes;
         const result = { plan, outcomes, unchanged: plan.unchanged as readonly DesiredRecord[] };
-        if (ctx.json) ctx.io.stdout.write(renderApplyJson(result, ctx.io.stdoutIsTTY));
+        if (ctx.document) await ctx.writeDocument(applyJson(result));
         else ctx.io.stdout.write(renderApplied(result, ctx.style()));
         for (const o of outcomes) {
           if (o.done) continue;

@@ -2,7 +2,7 @@
 // options, so that every command (and every option added later) completes without editing a list.
 import { Argument, Command, type Option } from 'commander';
 import { contextFields } from '../contexts.js';
-import { commandOutputs, outputFormats } from '../outputs.js';
+import { commandOutputs, outputFormats, outputSpellings } from '../outputs.js';
 import { type CommandSpec, type CompletionSpec, type OperandCompletion, type OptionSpec, type Shell, type ValueCompletion, renderCompletion, shells } from '../render/completion.js';
 import { type Runner, withExamples } from './command.js';
 
@@ -17,7 +17,7 @@ function valueOf(o: Option, path: string): ValueCompletion | undefined {
   switch (o.long) {
     case '--output':
       // Each command's own formats (outputs.ts), and kubectl's spelling where names is one.
-      return { kind: 'words', words: [...(commandOutputs[path] ?? outputFormats)] };
+      return { kind: 'words', words: (commandOutputs[path] ?? outputFormats).flatMap((f) => outputSpellings[f] ?? [f]) };
     case '--version':
       return { kind: 'versions' };
     case '--node':

@@ -7,7 +7,6 @@ import { defaultConfigFilePath, loadConfigFile, saveConfigFile, withConfigFileLo
 import type { CommandContext } from '../context.js';
 import { type ConfigFile, type ContextField, checkContextName, contextFields, contextViews, deleteContext, emptyConfigFile, setContext, useContext } from '../contexts.js';
 import { CliError, NotFoundError, UsageError } from '../errors.js';
-import { renderJson } from '../render/json.js';
 import { renderContextNames, renderContexts } from '../render/contexts.js';
 import { type Runner, collect, withExamples } from './command.js';
 import { sanitize } from '../render/sanitize.js';
@@ -74,7 +73,7 @@ export function configCommand(run: Runner): Command {
         ctx.requireOutput('config get-contexts');
         const { path, file } = load(ctx);
         const views = contextViews(file);
-        if (ctx.json) ctx.io.stdout.write(renderJson(views, ctx.io.stdoutIsTTY));
+        if (ctx.document) await ctx.writeDocument(views);
         else if (ctx.output === 'names') ctx.io.stdout.write(renderContextNames(views));
         else if (views.length > 0) ctx.io.stdout.write(renderContexts(views, ctx.style()));
         else if (ctx.io.stderrIsTTY) ctx.info(`No contexts in ${path}: create one with micro-reg config set-context NAME --endpoints HOST:PORT`);

@@ -11,10 +11,10 @@ import type { NodeRecord } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import { type RemovalOutcome, recordStore } from '../registry/store.js';
 import { compareVersions } from '../registry/versions.js';
-import { nodeChoiceLabel, renderNodeRecords, renderRemovalJson } from '../render/registration.js';
+import { nodeChoiceLabel, removalJson, renderNodeRecords } from '../render/registration.js';
 import { sanitize } from '../render/sanitize.js';
 import type { Style } from '../render/table.js';
-import { type Runner, collect, withExamples } from './command.js';
+import { type Runner, collect, readEach, throwIfMissing, withExamples } from './command.js';
 
 export interface DeregisterOptions {
   node?: string[];
@@ -67,13 +67,13 @@ export function nodeNames(record: NodeRecord): string[] {
   return [id, sanitize(id), sanitize(record.key.slice(record.key.lastIndexOf('/') + 1))];
 }
 
-/** Reads the service's records (exit 3 when it has none). */
-async function readService(ctx: CommandContext, registry: Registry, service: string): Promise<NodeRecord[]> {
-  const stop = startSpinner(ctx.io, `reading ${service}…`);
+/** Reads the services' records (exit 3 when the one named has none; among several, the missing are returned). */
+async function readServices(ctx: CommandContext, registry: Registry, names: readonly string[]): Promise<{ records: NodeRecord[]; missing: string[] }> {
+  const stop = startSpinner(ctx.io, `reading ${names.join(', ')}…`);
   try {
-    const result = await registry.readService(service);
-    ctx.reportMalformed(result.malformed);
-    return result.records;
+    const { found, missing } = await readEach(names, (name) => registry.readService(name));
+    for (const r of found) ctx.reportMalformed(r.malformed);
+    return { records: found.flatMap((r) => r.records), missing };
   } finally {
     stop();
   }
@@ -83,9 +83,9 @@ function stderrStyle(ctx: CommandContext): Style {
   return { tty: ctx.io.stderrIsTTY, paint: ctx.paintErr, width: ctx.io.columns(), wide: false };
 }
 
-function report(ctx: CommandContext, service: string, outcomes: readonly RemovalOutcome[], dryRun: boolean): void {
-  if (ctx.json) {
-    ctx.io.stdout.write(renderRemovalJson(outcomes, dryRun, ctx.io.stdoutIsTTY));
+async function report(ctx: CommandContext, service: string, outcomes: readonly RemovalOutcome[], dryRun: boolean): Promise<void> {
+  if (ctx.document) {
+    await ctx.writeDocument(removalJson(outcomes, dryRun));
   } else {
     const removed = outcomes.filter((o) => o.removed).map((o) => o.record);
     if (removed.length > 0) ctx.io.stdout.write(renderNodeRecords(removed, ctx.style()));
@@ -102,16 +102,17 @@ function report(ctx: CommandContext, service: string, outcomes: readonly Removal
 
 export function deregisterCommand(run: Runner): Command {
   const cmd = new Command('deregister')
-    .argument('<service>', 'service name, e.g. go.micro.srv.greeter')
+    .argument('<service...>', 'service names, e.g. go.micro.srv.greeter (--node, --version and --all apply to them all)')
     .option('--node <id>', 'node id to remove (repeatable)', collect)
     .option('--version <version>', 'only nodes of this version')
     .option('--all', 'every node of the service (of --version, if given)')
     .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
     .option('--dry-run', 'list what would be removed and delete nothing')
     .action(
-      run(async (ctx, service: string, opts: DeregisterOptions) => {
+      run(async (ctx, names: string[], opts: DeregisterOptions) => {
         ctx.requireOutput('deregister');
-        keySegment(service, 'service name');
+        for (const name of names) keySegment(name, 'service name');
+        const service = names.join(', ');
         if (opts.all && opts.node) throw new UsageError('--all and --node exclude each other');
         const chosen = opts.all || opts.node !== undefined || opts.version !== undefined;
         const interactive = canPrompt(ctx.io);
@@ -121,13 +122,14 @@ export function deregisterCommand(run: Runner): Command {
         }
         const registry = await ctx.registry();
         const store = recordStore(registry.writeSpace().layout, registry);
-        const all = await readService(ctx, registry, service);
+        const { records: all, missing } = await readServices(ctx, registry, names);
         const selection = selectNodes(service, all, opts);
         for (const id of selection.unknownIds) ctx.warn(`service ${service} has no node ${id}`);
         let targets = selection.records;
 
         if (opts.dryRun) {
-          report(ctx, service, targets.map((record) => ({ record, removed: true })), true);
+          await report(ctx, service, targets.map((record) => ({ record, removed: true })), true);
+          throwIfMissing(missing);
           return;
         }
         if (!chosen) {
@@ -145,7 +147,8 @@ export function deregisterCommand(run: Runner): Command {
           const n = targets.length;
           if (!(await ask.confirm(`Deregister ${n} node${n === 1 ? '' : 's'} of ${service}?`, false))) throw new CancelledError('not confirmed: nothing was removed');
         }
-        report(ctx, service, await store.removeIfUnchanged(targets), false);
+        await report(ctx, service, await store.removeIfUnchanged(targets), false);
+        throwIfMissing(missing);
       }),
     );
   return withExamples(cmd, [

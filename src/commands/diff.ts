@@ -8,7 +8,7 @@ import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import type { Registry } from '../registry/registry.js';
 import { type Comparable, type DiffOptions, desiredRecords, diffRegistries, snapshotNodeRecords, summarise } from '../registry/snapshot.js';
-import { describeSummary, renderDiff, renderDiffJson } from '../render/diff.js';
+import { describeSummary, renderDiff } from '../render/diff.js';
 import { sanitize } from '../render/sanitize.js';
 import { type Runner, collect, parseRevision, withExamples } from './command.js';
 import { readStateFile } from './state-file.js';
@@ -114,11 +114,10 @@ export function diffCommand(run: Runner): Command {
         const keep = (r: Comparable): boolean => matchName(r.service.name) && (names === undefined || names.has(r.service.name)) && matchesSelectors(r as Parameters<typeof matchesSelectors>[0], selectors);
         const diffOpts: DiffOptions = { ...(opts.ignoreMetadata ? { ignoreMetadata: opts.ignoreMetadata } : {}), ...(opts.ignoreEndpoints ? { ignoreEndpoints: true } : {}) };
         const changes = diffRegistries(from.records.filter(keep), to.records.filter(keep), diffOpts);
-        if (ctx.output === 'json') ctx.io.stdout.write(renderDiffJson(changes, ctx.io.stdoutIsTTY));
-        else if (ctx.output === 'yaml') ctx.io.stdout.write(await (await import('../render/yaml.js')).renderYaml(changes));
+        if (ctx.document) await ctx.writeDocument(changes);
         else if (changes.length > 0) ctx.io.stdout.write(renderDiff(changes, { from: from.label, to: to.label }, ctx.style()));
         const summary = describeSummary(summarise(changes), changes.length);
-        if (ctx.output !== 'json' && ctx.output !== 'yaml') ctx.info(changes.length === 0 ? `no differences between ${sanitize(from.label)} and ${sanitize(to.label)}` : summary);
+        if (!ctx.document) ctx.info(changes.length === 0 ? `no differences between ${sanitize(from.label)} and ${sanitize(to.label)}` : summary);
         if (changes.length > 0) throw new DifferencesFoundError(summary);
       }),
     );

@@ -74,7 +74,7 @@ export function exportCommand(run: Runner): Command {
             noTtl: !wantTtls,
           });
           stop();
-          if (ctx.output === 'yaml') ctx.io.stdout.write(await (await import('../render/yaml.js')).renderYaml(snapshot));
+          if (ctx.output === 'yaml' || ctx.output === 'jsonpath') await ctx.writeDocument(snapshot);
           // Always pretty: a snapshot is a file people read, diff and edit.
           else await writeChunks(ctx.io.stdout, prettyJsonChunks(snapshot as unknown as Record<string, unknown>, 'records'));
         } finally {

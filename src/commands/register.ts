@@ -16,7 +16,7 @@ import { keySpace } from '../registry/keys.js';
 import type { Service } from '../registry/model.js';
 import { addressProblem, defaultNodeId, defaultTtl, defaultVersion, encodeRecords, nameProblem, parseMeta, serviceFromFile, serviceFromInput } from '../registry/records.js';
 import { type RemovalReport, type Written, recordStore } from '../registry/store.js';
-import { renderDryRun, renderRegistered, renderRegistrationJson } from '../render/registration.js';
+import { renderDryRun, registrationJson, renderRegistered } from '../render/registration.js';
 import { formatDuration } from '../render/table.js';
 import { type Runner, collect, withExamples } from './command.js';
 
@@ -156,8 +156,10 @@ export function registerCommand(run: Runner): Command {
         const records = encodeRecords(space, service);
 
         if (opts.dryRun) {
-          if (ctx.json) ctx.io.stdout.write(renderRegistrationJson(records, ttl, undefined, ctx.io.stdoutIsTTY));
-          else ctx.io.stdout.write(renderDryRun(records));
+          if (ctx.document) {
+            const out = await ctx.documentWriter();
+            for (const node of registrationJson(records, ttl, undefined, space)) out.writeStream(node, true);
+          } else ctx.io.stdout.write(renderDryRun(records));
           ctx.info('dry run: nothing was written');
           return;
         }
@@ -176,9 +178,11 @@ export function registerCommand(run: Runner): Command {
         try {
           const registry = await ctx.registry();
           const store = recordStore(space.layout, registry);
-          const show = (w: Written): void => {
-            if (ctx.json) ctx.io.stdout.write(renderRegistrationJson(w.records, w.ttl, w.lease, ctx.io.stdoutIsTTY));
-            else ctx.io.stdout.write(renderRegistered(w, ctx.style()));
+          const show = async (w: Written): Promise<void> => {
+            if (ctx.document) {
+              const out = await ctx.documentWriter();
+              for (const node of registrationJson(w.records, w.ttl, w.lease, space)) out.writeStream(node, true);
+            } else ctx.io.stdout.write(renderRegistered(w, ctx.style()));
           };
           // Two keepalives on one id would take the key from each other in turn: the second one says so.
           if (opts.keepalive && !stop.signal.aborted) await store.claim?.(records);
@@ -189,10 +193,10 @@ export function registerCommand(run: Runner): Command {
           const written = await store.write(records, ttl);
           // Said once the record is there: a refused write leaves nothing that never expires.
           if (ttl === 0) ctx.warn(`--ttl 0: the record has no ${space.layout === 'v2' ? 'TTL' : 'lease'} and never expires; remove it with micro-reg deregister`);
-          show(written);
+          await show(written);
           if (!opts.keepalive) {
             // A one-shot registration quietly dies with its lease: say so to the person at the terminal.
-            if (ttl > 0 && ctx.io.stderrIsTTY && !ctx.json) {
+            if (ttl > 0 && ctx.io.stderrIsTTY && !ctx.document) {
               ctx.info(`note: the record expires in ${formatDuration(ttl)} unless renewed: run with --keepalive to keep it registered (--ttl 0: never expires)`);
             }
             return;
@@ -207,7 +211,7 @@ export function registerCommand(run: Runner): Command {
             lost: () => ctx.warn(written.lease === undefined ? 'key lost (expired or deleted): registering again' : 'lease lost (expired or revoked): registering again'),
             rewritten: (w) => {
               ctx.info(w.lease === undefined ? 'registered again' : `registered again on lease ${leaseHex(w.lease)}`);
-              if (ctx.json) show(w);
+              if (ctx.document) void show(w);
             },
             reclaimed: (r) => ctx.warn(r.rewritten ? `${r.key} was ${r.reason}: written back` : `${r.key} was ${r.reason}, and changed again while being written back: looking again`),
           });

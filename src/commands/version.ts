@@ -8,13 +8,13 @@ export function versionCommand(version: string): (run: Runner) => Command {
     const cmd = new Command('version').action(
       run(async (ctx) => {
         ctx.requireOutput('version');
-        if (!ctx.json) {
+        if (!ctx.document) {
           ctx.io.stdout.write(`micro-reg ${version}\n`);
           return;
         }
         // etcd3's own package.json, found as Node finds etcd3 (no gRPC is loaded for this).
         const etcd3 = (createRequire(import.meta.url)('etcd3/package.json') as { version: string }).version;
-        ctx.io.stdout.write(`${JSON.stringify({ version, node: process.versions.node, etcd3 }, null, ctx.io.stdoutIsTTY ? 2 : undefined)}\n`);
+        await ctx.writeDocument({ version, node: process.versions.node, etcd3 });
       }),
     );
     return withExamples(cmd, ['micro-reg version', 'micro-reg version -o json']);

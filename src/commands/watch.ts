@@ -9,7 +9,7 @@ import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
 import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch.js';
-import { type LineWidths, type LiveRow, formatClock, layoutLiveScreen, liveScreenText, renderEventJson, renderEventLine } from '../render/events.js';
+import { type LineWidths, type LiveRow, formatClock, layoutLiveScreen, liveScreenText, eventJson, renderEventLine } from '../render/events.js';
 import { safeText } from '../render/sanitize.js';
 import type { Style } from '../render/table.js';
 import { onTerminate, outputFailed } from '../signals.js';
@@ -101,13 +101,14 @@ export async function startPipeline(
   });
 }
 
-/** Lines on stdout: human or JSON. */
-function lineOutput(ctx: CommandContext): EventOutput {
+/** Lines on stdout: for people, or one document per event (-o json, yaml, jsonpath: `documents`). */
+function lineOutput(ctx: CommandContext, documents: ((doc: unknown, prettyOnTerminal: boolean) => void) | undefined): EventOutput {
   const style = ctx.style();
   const widths: LineWidths = [];
   return {
     started: (shown, revision) => ctx.info(`watching ${describeShown(shown)} at revision ${revision}`),
-    event: (e) => ctx.io.stdout.write(ctx.json ? renderEventJson(e) : renderEventLine(e, style, widths)),
+    // JSON: one compact line per event, on a terminal too (a stream is read line by line).
+    event: (e) => (documents ? documents(eventJson(e), false) : ctx.io.stdout.write(renderEventLine(e, style, widths))),
     status: (state, detail) => (state === 'reconnecting' ? ctx.info(`(${detail})`, ctx.paintErr.yellow('reconnecting…')) : ctx.info(detail)),
     warn: (message) => ctx.warn(message),
     close: () => undefined,
@@ -297,7 +298,7 @@ export function watchCommand(run: Runner): Command {
         const count = opts.count === undefined ? undefined : parseCount(opts.count);
         const forMs = opts.for === undefined ? undefined : parseDuration(opts.for, '--for');
         if (forMs !== undefined && forMs <= 0) throw new UsageError('invalid --for: it must be more than 0');
-        if (opts.live && ctx.json) throw new UsageError('--live draws a table: it does not go with -o json');
+        if (opts.live && ctx.document) throw new UsageError(`--live draws a table: it does not go with -o ${ctx.output}`);
         if (opts.live && !ctx.io.stdoutIsTTY) throw new UsageError('--live needs a terminal', 'without --live, watch prints one line per event');
         if (opts.live && opts.initial) throw new UsageError('--live already shows the current nodes: drop --initial');
         const sinceRevision = parseRevision(opts.sinceRevision, '--since-revision');
@@ -309,6 +310,8 @@ export function watchCommand(run: Runner): Command {
         });
         // It may fail before it is awaited (a malformed record with --strict while starting).
         finished.catch(() => undefined);
+        // Loaded before the first event, so that each is written as it comes, in order.
+        const documents = ctx.document ? (await ctx.documentWriter()).writeStream : undefined;
         let emitted = 0;
         let output: EventOutput | undefined;
         const describe = services.length === 0 ? 'all services' : services.join(' ');
@@ -331,7 +334,7 @@ export function watchCommand(run: Runner): Command {
           (error) => finish(error),
           sinceRevision,
         );
-        output = opts.live ? liveOutput(ctx, describe, () => pipeline.shown(), () => pipeline.revision, () => finish()) : lineOutput(ctx);
+        output = opts.live ? liveOutput(ctx, describe, () => pipeline.shown(), () => pipeline.revision, () => finish()) : lineOutput(ctx, documents);
         const stopListening = onTerminate((why, error) => finish(why === 'output' && error ? outputFailed(error) : undefined));
         const timer = forMs === undefined ? undefined : setTimeout(() => finish(), forMs);
         try {

@@ -2,7 +2,7 @@
 // distinct prefix (v3) or one recursive GET per directory (v2 keys API), each key classified by the
 // same codec. Commands get records and malformed records back.
 import type { RegistryConfig } from '../config.js';
-import { MalformedRecordError, NotFoundError, RevisionUnavailableError, UsageError } from '../errors.js';
+import { MalformedRecordError, NotFoundError, RevisionUnavailableError, ServiceNotFoundError, UsageError } from '../errors.js';
 import { closeMatches } from './match.js';
 import type { EtcdClient } from './client.js';
 import { type RawKeyValue, ValueDecoder, decodeRecordIn, groupKey } from './codec.js';
@@ -150,7 +150,7 @@ export class Registry {
       throw new MalformedRecordError(`service ${service} has only malformed records: ${keys.join('; ')}`);
     }
     const similar = closeMatches(service, await this.serviceSegments());
-    throw new NotFoundError(`service ${service} not found`, similar.length > 0 ? `did you mean ${similar.join(', ')}?` : 'run micro-reg list to see what is registered');
+    throw new ServiceNotFoundError(service, similar.length > 0 ? `did you mean ${similar.join(', ')}?` : 'run micro-reg list to see what is registered');
   }
 
   /** Seconds left on each lease, looked up once per distinct lease. */

@@ -2,7 +2,7 @@
 // unreachable with the reason, and what --prune did with it.
 import type { ProbeResult } from '../probe.js';
 import type { Layout } from '../registry/model.js';
-import { renderJson } from './json.js';
+import { type NodeJson, nodeJson } from './node.js';
 import { safeText } from './sanitize.js';
 import { type Style, renderTable } from './table.js';
 
@@ -16,18 +16,15 @@ export interface CheckedNode {
   id: string;
   address: string;
   key: string;
+  metadata?: Record<string, string> | null;
+  /** Decimal, as etcd gives it. */
+  lease?: string;
   result: ProbeResult;
   pruned?: PruneOutcome;
 }
 
-export interface CheckJson {
-  service: string;
-  version: string;
-  domain?: string;
-  id: string;
-  address: string;
-  key: string;
-  layout: Layout;
+/** `check -o json`: the one node shape (node.ts), and what the check found. */
+export interface CheckJson extends NodeJson {
   reachable: boolean;
   latencyMs?: number;
   error?: string;
@@ -35,16 +32,11 @@ export interface CheckJson {
 }
 
 export function checkJson(n: CheckedNode): CheckJson {
-  const out: CheckJson = { service: n.service, version: n.version, id: n.id, address: n.address, key: n.key, layout: n.layout, reachable: n.result.reachable };
-  if (n.domain !== undefined) out.domain = n.domain;
+  const out: CheckJson = { ...nodeJson(n), reachable: n.result.reachable };
   if (n.result.reachable) out.latencyMs = n.result.latencyMs;
   else out.error = n.result.reason;
   if (n.pruned !== undefined) out.pruned = n.pruned;
   return out;
-}
-
-export function renderCheckJson(nodes: readonly CheckedNode[], pretty: boolean): string {
-  return renderJson(nodes.map(checkJson), pretty);
 }
 
 export function renderCheckTable(nodes: readonly CheckedNode[], style: Style): string {

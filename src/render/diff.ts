@@ -97,12 +97,17 @@ export function renderApplied(result: AppliedResult, style: Pick<Style, 'paint'>
 }
 
 /** apply -o json: `{"created","updated","removed","unchanged":[keys…],"kept":[{"key","reason"}]}`. */
-export function renderApplyJson(result: AppliedResult, pretty: boolean): string {
+/** `apply -o json`: the keys created, updated, removed, unchanged, and those kept with why. */
+export function applyJson(result: AppliedResult): { created: string[]; updated: string[]; removed: string[]; unchanged: string[]; kept: { key: string; reason: string }[] } {
   const created = new Set(result.plan.create.map((d) => `${d.layout}\0${d.key}`));
   const out = { created: [] as string[], updated: [] as string[], removed: [] as string[], unchanged: result.unchanged.map((d) => d.key), kept: [] as { key: string; reason: string }[] };
   for (const o of result.outcomes) {
     if (o.done) out[outcomeWord(o, created)].push(o.write.key);
     else out.kept.push({ key: o.write.key, reason: o.reason ?? 'changed' });
   }
-  return renderJson(out, pretty);
+  return out;
+}
+
+export function renderApplyJson(result: AppliedResult, pretty: boolean): string {
+  return renderJson(applyJson(result), pretty);
 }

@@ -4,6 +4,7 @@ import { compareRecords, groupServices } from '../registry/codec.js';
 import type { Endpoint, Metadata, NodeRecord } from '../registry/model.js';
 import type { RegistryEvent, WatchAction } from '../registry/watch.js';
 import { serviceJson } from './json.js';
+import { recordNodeJson } from './node.js';
 import { markEscapes, safeJson, sanitize } from './sanitize.js';
 import { type Cell, type Column, type Style, cellWidth, formatDuration, renderTable, truncateEnd } from './table.js';
 
@@ -125,18 +126,22 @@ export function renderEventLine(event: RegistryEvent, style: Style, widths?: Lin
   return `${[...cells, details, ...wide].join('  ')}\n`;
 }
 
-/** design.md: `{"action", "service":{…one node…}, "key", "revision", "time", "reason"?}`, plus `resync` after a resync. */
+/**
+ * `{"action", "node":{…the one node shape…}, "key", "revision", "time", "reason"?, "resync"?}`; `service`
+ * (go-micro's Service holding the node, the shape until now) is kept, deprecated, for one minor version.
+ */
 export function eventJson(event: RegistryEvent): Record<string, unknown> {
   const [service] = groupServices([event.record]);
   const out: Record<string, unknown> = {
     action: event.action,
-    service: service ? serviceJson(service) : null,
+    node: recordNodeJson(event.record),
     key: event.record.key,
     revision: Number(event.revision),
     time: event.time.toISOString(),
   };
   if (event.reason !== undefined) out.reason = event.reason;
   if (event.resync) out.resync = true;
+  out.service = service ? serviceJson(service) : null;
   return out;
 }
 

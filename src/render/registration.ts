@@ -1,29 +1,32 @@
 // Pure renderers of register and deregister results: data in, strings out.
 import { leaseHex } from '../registry/codec.js';
-import type { NodeRecord } from '../registry/model.js';
+import type { Layout, NodeRecord } from '../registry/model.js';
+import { type NodeJson, nodeJson, recordNodeJson } from './node.js';
 import type { EncodedRecord, RemovalOutcome, Written } from '../registry/store.js';
 import { renderJson } from './json.js';
 import { safeJson, safeText, sanitize } from './sanitize.js';
 import { type Style, formatDuration, renderTable } from './table.js';
 
-/** `register -o json`: one `{"key","lease","ttl","service"}` per record; the service as stored (Go's field order). */
-export interface RegistrationJson {
-  key: string;
-  /** Lease id in hex, as etcdctl prints it; null without a lease (and in a dry run). */
-  lease: string | null;
-  ttl: number;
-  service: unknown;
-}
-
-export function registrationJson(records: readonly EncodedRecord[], ttl: number, lease: string | undefined): RegistrationJson[] {
-  return records.map((r) => ({ key: r.key, lease: lease === undefined ? null : leaseHex(lease), ttl, service: JSON.parse(r.value) as unknown }));
-}
-
-/** One JSON document per record: an object a line when piped (JSON lines), pretty on a terminal. */
-export function renderRegistrationJson(records: readonly EncodedRecord[], ttl: number, lease: string | undefined, pretty: boolean): string {
-  return registrationJson(records, ttl, lease)
-    .map((o) => renderJson(o, pretty))
-    .join('');
+/**
+ * `register -o json`: one node (the one node shape, node.ts) per record written, with the lease it is on
+ * (none in a dry run) and the TTL granted.
+ */
+export function registrationJson(records: readonly EncodedRecord[], ttl: number, lease: string | undefined, space: { layout: Layout; domain?: string | undefined }): NodeJson[] {
+  return records.map((r) => {
+    const node = r.service.nodes[0]!;
+    return nodeJson({
+      service: r.service.name,
+      version: r.service.version,
+      id: node.id,
+      address: node.address,
+      metadata: node.metadata,
+      key: r.key,
+      layout: space.layout,
+      lease,
+      ttl,
+      domain: space.layout === 'domain' ? space.domain : undefined,
+    });
+  });
 }
 
 export function renderRegistered(written: Written, style: Style): string {
@@ -45,39 +48,28 @@ export function renderDryRun(records: readonly EncodedRecord[]): string {
   return records.map((r) => `${sanitize(r.key)}\n${safeJson(r.value)}\n`).join('');
 }
 
-/** A node in deregister output. */
-export interface RemovedNodeJson {
-  name: string;
-  version: string;
-  id: string;
-  address: string;
-  key: string;
-  layout: string;
-  domain?: string;
-  lease?: string;
-  /** Why it was kept: `changed` (re-registered since it was read) or `gone`. */
+/** A node in deregister output: the one node shape, and why it was kept (`changed`: re-registered since it was read; `gone`). */
+export interface RemovedNodeJson extends NodeJson {
   reason?: string;
 }
 
-function nodeJson(record: NodeRecord, reason?: string): RemovedNodeJson {
-  const node = record.service.nodes[0]!;
-  const out: RemovedNodeJson = { name: record.service.name, version: record.service.version, id: node.id, address: node.address, key: record.key, layout: record.layout };
-  if (record.domain !== undefined) out.domain = record.domain;
-  if (record.lease !== undefined) out.lease = leaseHex(record.lease);
+function removedJson(record: NodeRecord, reason?: string): RemovedNodeJson {
+  const out: RemovedNodeJson = recordNodeJson(record);
   if (reason !== undefined) out.reason = reason;
   return out;
 }
 
 /** `deregister -o json`: `{"dryRun","removed":[…],"kept":[…]}`; in a dry run `removed` is what would go. */
+export function removalJson(outcomes: readonly RemovalOutcome[], dryRun: boolean): { dryRun: boolean; removed: RemovedNodeJson[]; kept: RemovedNodeJson[] } {
+  return {
+    dryRun,
+    removed: outcomes.filter((o) => o.removed).map((o) => removedJson(o.record)),
+    kept: outcomes.filter((o) => !o.removed).map((o) => removedJson(o.record, o.reason)),
+  };
+}
+
 export function renderRemovalJson(outcomes: readonly RemovalOutcome[], dryRun: boolean, pretty: boolean): string {
-  return renderJson(
-    {
-      dryRun,
-      removed: outcomes.filter((o) => o.removed).map((o) => nodeJson(o.record)),
-      kept: outcomes.filter((o) => !o.removed).map((o) => nodeJson(o.record, o.reason)),
-    },
-    pretty,
-  );
+  return renderJson(removalJson(outcomes, dryRun), pretty);
 }
 
 /** The nodes a deregister shows (to choose, to confirm, in a dry run, as removed). */

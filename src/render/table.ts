@@ -5,6 +5,7 @@ import type { ChalkInstance } from 'chalk';
 import stringWidth from 'string-width';
 import type { Metadata, NodeView, ServiceView, Value } from '../registry/model.js';
 import { markEscapes, sanitize } from './sanitize.js';
+import { compareAddresses } from './sort-by.js';
 
 /** How to draw: on a terminal or piped, with which colours, how wide. */
 export interface Style {
@@ -13,6 +14,8 @@ export interface Style {
   paint: ChalkInstance;
   width: number;
   wide: boolean;
+  /** --no-headers: tables without their heading line (for scripts reading the rows). */
+  noHeaders?: boolean;
 }
 
 // eslint-disable-next-line no-control-regex
@@ -197,8 +200,8 @@ export function renderTable(head: readonly (string | Column)[], rows: readonly (
   const columns: Column[] = head.map((h, i) => (typeof h !== 'string' ? h : truncatable.includes(i) ? { head: h, shrink: 'end' } : { head: h, priority: 4, ...columnsByHeading[h] }));
   const cells = rows.map((r) => columns.map((_, i) => asCell(r[i])));
   if (!style.tty) {
-    const lines = [columns.map((c) => c.head), ...cells.map((r) => r.map((c) => painted(c, c.text)))];
-    return lines.map((r) => r.map(tsvCell).join('\t')).join('\n') + '\n';
+    const lines = [...(style.noHeaders ? [] : [columns.map((c) => c.head)]), ...cells.map((r) => r.map((c) => painted(c, c.text)))];
+    return lines.length === 0 ? '' : lines.map((r) => r.map(tsvCell).join('\t')).join('\n') + '\n';
   }
   const texts = cells.map((r) => r.map(plain));
   // Data cells hold sanitised text: its escapes are painted dim, after cutting, before the cell's colour.
@@ -228,6 +231,7 @@ export function renderTable(head: readonly (string | Column)[], rows: readonly (
   return table
     .toString()
     .split('\n')
+    .slice(style.noHeaders ? 1 : 0)
     .map((line) => line.replace(/^ /, '').trimEnd())
     .join('\n')
     .concat('\n');
@@ -305,10 +309,17 @@ export function renderServiceList(services: readonly ServiceView[], style: Style
     if (cols.domain || style.wide) row.push({ text: s.domain === undefined ? '-' : sanitize(s.domain) });
     row.push({ text: String(s.nodes.length) }, { text: String(s.endpoints?.length ?? 0) });
     if (cols.layout || style.wide) row.push({ text: s.layout });
-    if (style.wide) row.push({ text: sanitize(s.nodes.map((n) => n.address).join(',')) }, { text: sanitize(formatMetadata(s.metadata)) || '-' });
+    if (style.wide) row.push({ text: sanitize(s.nodes.map((n) => n.address).sort(compareAddresses).join(',')) }, { text: sanitize(formatMetadata(s.metadata)) || '-' });
     return row;
   });
   return renderTable(head, rows, style);
+}
+
+/** The dim last line of `list` on a terminal: `12 services, 47 nodes` (services by name). */
+export function renderTotals(services: readonly ServiceView[], style: Pick<Style, 'paint'>): string {
+  const names = new Set(services.map((s) => s.name)).size;
+  const nodes = services.reduce((n, s) => n + s.nodes.length, 0);
+  return `${style.paint.dim(`${names} service${names === 1 ? '' : 's'}, ${nodes} node${nodes === 1 ? '' : 's'}`)}\n`;
 }
 
 /**

@@ -19,6 +19,12 @@ export async function renderYaml(value: unknown): Promise<string> {
   return YAML.stringify(value, { aliasDuplicateObjects: false, lineWidth: 0, version: '1.2' });
 }
 
+/** renderYaml once the library is loaded: for streams (watch), which render each event as it comes. */
+export async function yamlRenderer(): Promise<(value: unknown) => string> {
+  const YAML = await yamlModule();
+  return (value) => YAML.stringify(value, { aliasDuplicateObjects: false, lineWidth: 0, version: '1.2' });
+}
+
 /** One YAML document as plain data; throws a message naming the line on bad input. */
 export async function parseYaml(text: string): Promise<unknown> {
   const YAML = await yamlModule();

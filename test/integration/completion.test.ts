@@ -96,9 +96,9 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
     expect(bashComplete('micro-reg config use-context ')).toEqual(['other', 'test-etcd']);
     expect(bashComplete('micro-reg check --con')).toEqual(['--concurrency', '--connect-timeout', '--context']);
     // Each command offers the -o values it takes.
-    expect(bashComplete('micro-reg get x -o ')).toEqual(['table', 'wide', 'json', 'yaml']);
-    expect(bashComplete('micro-reg list -o ')).toEqual(['table', 'wide', 'json', 'names', 'yaml']);
-    expect(bashComplete('micro-reg version -o ')).toEqual(['table', 'json']);
+    expect(bashComplete('micro-reg get x -o ')).toEqual(['table', 'wide', 'json', 'yaml', 'jsonpath=', 'jsonpath-file=', 'custom-columns=', 'custom-columns-file=']);
+    expect(bashComplete('micro-reg list -o ')).toEqual(['table', 'wide', 'json', 'names', 'yaml', 'jsonpath=', 'jsonpath-file=', 'custom-columns=', 'custom-columns-file=']);
+    expect(bashComplete('micro-reg version -o ')).toEqual(['table', 'json', 'yaml', 'jsonpath=', 'jsonpath-file=']);
     expect(bashComplete('micro-reg --layout l')).toEqual(['legacy']);
     expect(bashComplete('micro-reg get --context ')).toEqual(['other', 'test-etcd']);
     expect(bashComplete('micro-reg diff --against-context ')).toEqual(['other', 'test-etcd']);
@@ -126,8 +126,8 @@ describe('shell completion scripts in real shells, against a real etcd', () => {
     const at = `micro-reg --endpoints ${endpoint} --prefix ${prefix}`;
     expect(fish(`${at} get go.micro.srv.greeter --version `)).toEqual(['1.9.0', '1.10.0', 'v2.0.0', 'latest']);
     expect(fish(`${at} deregister go.micro.srv.greeter --node g-1`)).toEqual(['g-1.10.0', 'g-1.9.0']);
-    expect(fish('micro-reg get x -o ').sort()).toEqual(['json', 'table', 'wide', 'yaml']);
-    expect(fish('micro-reg list -o ').sort()).toEqual(['json', 'names', 'table', 'wide', 'yaml']);
+    expect(fish('micro-reg get x -o ').sort()).toEqual(['custom-columns-file=', 'custom-columns=', 'json', 'jsonpath-file=', 'jsonpath=', 'table', 'wide', 'yaml']);
+    expect(fish('micro-reg list -o ').sort()).toEqual(['custom-columns-file=', 'custom-columns=', 'json', 'jsonpath-file=', 'jsonpath=', 'names', 'table', 'wide', 'yaml']);
 
     const zshScript = join(dir, 'micro-reg-values.zsh');
     writeFileSync(zshScript, (await runCli(['completion', 'zsh'])).stdout);

@@ -56,7 +56,7 @@ describe('deregister against a real etcd', () => {
     expect(out.dryRun).toBe(false);
     expect(out.kept).toEqual([]);
     expect(out.removed.map((n: { id: string }) => n.id).sort()).toEqual(['n1', 'n2']);
-    expect(out.removed[0]).toMatchObject({ name: service, version: '1.0.0', layout: 'micro', address: '10.0.0.5:54321' });
+    expect(out.removed[0]).toMatchObject({ service, version: '1.0.0', layout: 'micro', address: '10.0.0.5:54321' });
     expect(out.removed[0].key).toBe(s.keyOf(out.removed[0].id));
     expect(await s.remaining()).toEqual(['n3']);
   });

@@ -27,12 +27,12 @@ describe('help and typos', () => {
   it('a refused -o names the formats and the command\'s help', async () => {
     const r = await runCli(['get', 'svc', '-o', 'names']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: get does not support -o names: use one of table, wide, json, yaml\nhint: see micro-reg get --help\n');
+    expect(r.stderr).toBe('error: get does not support -o names: use one of table, wide, json, yaml, jsonpath=…, custom-columns=…\nhint: see micro-reg get --help\n');
   });
 
   it('each command\'s help lists the -o values it takes', async () => {
-    expect((await runCli(['list', '--help'])).stdout).toMatch(/Output \(-o\): table, wide, json, names, yaml \(or name\)\./);
-    expect((await runCli(['get', '--help'])).stdout).toMatch(/Output \(-o\): table, wide, json, yaml\./);
+    expect((await runCli(['list', '--help'])).stdout).toMatch(/Output \(-o\): table, wide, json, names, yaml, jsonpath=…, custom-columns=… \(or name\)\./);
+    expect((await runCli(['get', '--help'])).stdout).toMatch(/Output \(-o\): table, wide, json, yaml, jsonpath=…, custom-columns=…\./);
     expect((await runCli(['config', 'get-contexts', '--help'])).stdout).toMatch(/Output \(-o\): table, wide, json, names/);
   });
 

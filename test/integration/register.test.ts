@@ -44,11 +44,14 @@ describe('register against a real etcd', () => {
       expect(kvs[0]!.key).toBe(move(f.key));
       expect(Buffer.from(kvs[0]!.value).toString('utf8')).toBe(f.bytes);
       const out = JSON.parse(r.stdout);
-      expect(Object.keys(out)).toEqual(['key', 'lease', 'ttl', 'service']);
+      // The one node shape (docs/node.schema.json).
+      expect(Object.keys(out).slice(0, 7)).toEqual(['service', 'version', 'id', 'address', 'metadata', 'key', 'layout']);
       expect(out.key).toBe(move(f.key));
       expect(out.ttl).toBe(30);
+      expect(out.layout).toBe(layout);
       expect(BigInt(`0x${out.lease}`).toString()).toBe(kvs[0]!.lease);
-      expect(out.service).toEqual(f.value);
+      const stored = f.value as { name: string; version: string; nodes: { id: string; metadata: unknown }[] };
+      expect(out).toMatchObject({ service: stored.name, version: stored.version, id: stored.nodes[0]!.id, metadata: stored.nodes[0]!.metadata });
       const ttl = await client.leaseTtl(kvs[0]!.lease!);
       expect(ttl).toBeGreaterThan(25);
       expect(ttl).toBeLessThanOrEqual(30);
@@ -131,7 +134,9 @@ describe('register against a real etcd', () => {
     const r = await runCli([...args, '--domain', 'staging', 'register', '--name', 'x', '--address', 'h:1', '--id', 'x-1', '--ttl', '0', '-o', 'json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: .*never expires/);
-    expect(JSON.parse(r.stdout)).toMatchObject({ key: `${prefix}micro/registry/staging/x/x-1`, lease: null, ttl: 0 });
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ key: `${prefix}micro/registry/staging/x/x-1`, ttl: 0, layout: 'domain', domain: 'staging' });
+    expect(out).not.toHaveProperty('lease');
     const [kv] = await keysUnder(prefix);
     expect(kv!.lease).toBe('0');
     expect(JSON.parse(Buffer.from(kv!.value).toString()).metadata).toEqual({ domain: 'staging' });

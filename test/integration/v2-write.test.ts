@@ -100,8 +100,10 @@ describe('register --layout v2', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     // No lease in the v2 layout: the TTL is the key's own.
-    expect(out).toMatchObject({ key, lease: null, ttl: 30 });
-    expect(out.service).toEqual(v2fx.value);
+    expect(out).toMatchObject({ key, ttl: 30, layout: 'v2' });
+    expect(out).not.toHaveProperty('lease');
+    const stored = v2fx.value as { name: string; nodes: { id: string; address: string; port: number }[] };
+    expect(out).toMatchObject({ service: stored.name, id: stored.nodes[0]!.id, address: `${stored.nodes[0]!.address}:${stored.nodes[0]!.port}` });
 
     const serviceDir = await v2Raw(endpoint, 'GET', `${root}${service}`);
     expect(serviceDir.status).toBe(200);
@@ -148,7 +150,7 @@ describe('register --layout v2', () => {
     const key = `${root}ka/ka-1`;
     const reg = spawnCli([...args, 'register', '--name', 'ka', '--address', '10.0.0.1:80', '--id', 'ka-1', '--ttl', '3', '--keepalive', '-o', 'json']);
     const [first] = await reg.waitForLines(1);
-    expect(JSON.parse(first!)).toMatchObject({ key, lease: null, ttl: 3, service: { nodes: [{ id: 'ka-1', address: '10.0.0.1', port: 80 }] } });
+    expect(JSON.parse(first!)).toMatchObject({ key, ttl: 3, service: 'ka', id: 'ka-1', address: '10.0.0.1:80', layout: 'v2' });
     await reg.waitForStderr(/refreshing the key TTL of 3s every 1\.0s/);
 
     const read = async () => (await v2Raw(endpoint, 'GET', key)).body.node as { value: string; ttl: number; createdIndex: number; modifiedIndex: number } | undefined;
@@ -174,7 +176,7 @@ describe('register --layout v2', () => {
     const deleted = await v2Raw(endpoint, 'DELETE', key);
     expect(deleted.status).toBe(200);
     const [, second] = await reg.waitForLines(2, 5_000);
-    expect(JSON.parse(second!)).toMatchObject({ key, lease: null, ttl: 3 });
+    expect(JSON.parse(second!)).toMatchObject({ key, ttl: 3, id: 'ka-1' });
     expect(reg.stderr()).toMatch(/key lost \(expired or deleted\): registering again/);
     await waitFor(async () => (await read())?.value === created!.value, 3_000, 'the key written again');
 

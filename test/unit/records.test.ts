@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keySpace } from '../../src/registry/keys.js';
 import { addressProblem, encodeRecords, parseMeta, serviceFromFile, serviceFromInput } from '../../src/registry/records.js';
-import { renderDryRun, renderRegistrationJson, renderRemovalJson } from '../../src/render/registration.js';
+import { renderDryRun, registrationJson, renderRemovalJson } from '../../src/render/registration.js';
 import { fixture } from '../helpers/fixtures.js';
 
 describe('register records (pure)', () => {
@@ -58,10 +58,14 @@ describe('register records (pure)', () => {
 
   it('renders register JSON and dry runs', () => {
     const records = encodeRecords(keySpace('micro'), serviceFromInput({ name: 's', address: 'h:1', id: 'n' }, 'micro'));
-    const line = JSON.parse(renderRegistrationJson(records, 60, '1311768467294899695', false));
-    expect(Object.keys(line)).toEqual(['key', 'lease', 'ttl', 'service']);
-    expect(line).toMatchObject({ key: '/micro/registry/s/n', lease: '1234567890abcdef', ttl: 60, service: { name: 's', nodes: [{ id: 'n', address: 'h:1' }] } });
-    expect(JSON.parse(renderRegistrationJson(records, 0, undefined, true)).lease).toBeNull();
+    const [node] = registrationJson(records, 60, '1311768467294899695', { layout: 'micro' });
+    // The one node shape (docs/node.schema.json), fields in its order.
+    expect(Object.keys(node!)).toEqual(['service', 'version', 'id', 'address', 'metadata', 'key', 'layout', 'lease', 'ttl']);
+    expect(node).toMatchObject({ service: 's', id: 'n', address: 'h:1', key: '/micro/registry/s/n', layout: 'micro', lease: '1234567890abcdef', ttl: 60 });
+    // A dry run has no lease: the field is absent.
+    expect(registrationJson(records, 0, undefined, { layout: 'micro' })[0]).not.toHaveProperty('lease');
+    const domain = encodeRecords(keySpace('domain', undefined, 'prod'), serviceFromInput({ name: 's', address: 'h:1', id: 'n' }, 'domain'));
+    expect(registrationJson(domain, 60, undefined, { layout: 'domain', domain: 'prod' })[0]).toMatchObject({ layout: 'domain', domain: 'prod' });
     expect(renderDryRun(records)).toBe(`/micro/registry/s/n\n${records[0]!.value}\n`);
   });
 
@@ -70,8 +74,8 @@ describe('register records (pure)', () => {
     const out = JSON.parse(renderRemovalJson([{ record: record('a'), removed: true }, { record: record('b'), removed: false, reason: 'changed' }], false, false));
     expect(out).toEqual({
       dryRun: false,
-      removed: [{ name: 's', version: 'latest', id: 'a', address: 'h:1', key: '/micro/registry/s/a', layout: 'micro' }],
-      kept: [{ name: 's', version: 'latest', id: 'b', address: 'h:1', key: '/micro/registry/s/b', layout: 'micro', reason: 'changed' }],
+      removed: [{ service: 's', version: 'latest', id: 'a', address: 'h:1', metadata: {}, key: '/micro/registry/s/a', layout: 'micro' }],
+      kept: [{ service: 's', version: 'latest', id: 'b', address: 'h:1', metadata: {}, key: '/micro/registry/s/b', layout: 'micro', reason: 'changed' }],
     });
   });
 });

@@ -7,8 +7,8 @@ const down: CheckedNode = { ...up, id: 'g-2', address: '10.0.0.2:80', key: '/mic
 
 describe('check renderers', () => {
   it('JSON: latency for a reachable node, the error and what --prune did for an unreachable one', () => {
-    expect(checkJson(up)).toEqual({ service: 'greeter', version: '1.0', id: 'g-1', address: '10.0.0.1:80', key: up.key, layout: 'micro', reachable: true, latencyMs: 1.5 });
-    expect(checkJson(down)).toEqual({ service: 'greeter', version: '1.0', domain: 'prod', id: 'g-2', address: '10.0.0.2:80', key: down.key, layout: 'micro', reachable: false, error: 'connection refused', pruned: 'kept' });
+    expect(checkJson(up)).toEqual({ service: 'greeter', version: '1.0', id: 'g-1', address: '10.0.0.1:80', metadata: null, key: up.key, layout: 'micro', reachable: true, latencyMs: 1.5 });
+    expect(checkJson(down)).toEqual({ service: 'greeter', version: '1.0', domain: 'prod', id: 'g-2', address: '10.0.0.2:80', metadata: null, key: down.key, layout: 'micro', reachable: false, error: 'connection refused', pruned: 'kept' });
   });
 
   it('tables: tab-separated when piped, with the key in wide; a summary line', () => {
