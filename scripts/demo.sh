@@ -52,10 +52,19 @@ mr get go.micro.srv.greeter
 mr get go.micro.srv.auth -o json
 mr get go.micro.srv.greter || true
 mr check go.micro.api.gateway --connect-timeout 300ms || true
+mr list -o 'jsonpath={range .[*]}{.name}{"\t"}{.version}{"\t"}{.nodes.length}{"\n"}{end}'
+
+# The registry as data: a snapshot before the change, and what changed since (diff exits 9: differences).
+snapshot_dir=$(mktemp -d)
+snapshot=$snapshot_dir/before.json
+echo; echo "\$ micro-reg export --no-ttl > before.json"
+./bin/micro-reg export --no-ttl >"$snapshot"
 
 for svc in go.micro.srv.greeter go.micro.srv.auth go.micro.api.gateway; do
   mr deregister "$svc" --all --yes
 done
 mr list
+(cd "$snapshot_dir" && echo && echo "\$ micro-reg diff -f before.json" && "$OLDPWD/bin/micro-reg" diff -f before.json) || true
+rm -rf "$snapshot_dir"
 echo
 echo "Done. Try: micro-reg --help"
