@@ -4,7 +4,7 @@
 // the file names. Every write compares the key's mod revision with what was read, as deregister does:
 // a node written by someone else in between is reported and left alone.
 import { Command } from 'commander';
-import { parseWholeNumber } from '../config.js';
+import { parseWholeNumber } from '../settings/config.js';
 import { UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import type { NodeRecord } from '../registry/model.js';
@@ -14,7 +14,7 @@ import { keepAlive } from '../registry/keepalive.js';
 import { leaseHex } from '../registry/codec.js';
 import { defaultTtl } from '../registry/records.js';
 import { onTerminate } from '../signals.js';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { describeSummary, renderApplied, applyJson, renderDiff } from '../render/diff.js';
 import { sanitize } from '../render/sanitize.js';
 import { type Runner, withExamples } from './command.js';

@@ -2,7 +2,7 @@
 // showed: one transaction compares each key's mod revision with what was read, so a node that
 // re-registered in between is kept and reported.
 import { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { CancelledError, NotFoundError, UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { canPrompt, loadPrompts } from '../prompts.js';

@@ -2,7 +2,7 @@
 // default), a file (-f, a snapshot or a list of services), another context, this registry at a past
 // revision. Exit 9 when they differ.
 import { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { DifferencesFoundError, UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';

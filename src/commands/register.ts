@@ -3,10 +3,10 @@
 // terminal. `--keepalive` stays in the foreground, renews the lease (v2: refreshes the key's TTL),
 // re-registers after a loss and deregisters on SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
-import { parseWholeNumber } from '../config.js';
+import { parseWholeNumber } from '../settings/config.js';
 import { readToEnd } from '../io.js';
 import { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { QuotaExceededError, UnavailableError, UsageError, fileError } from '../errors.js';
 import { onTerminate, outputFailed } from '../signals.js';
 import { canPrompt, loadPrompts } from '../prompts.js';

@@ -1,7 +1,7 @@
 // `micro-reg wait <service>…`: blocks until enough nodes of each service are registered (or, with
 // --gone, until none are): the state is read first, then followed by the watch, never polled.
 import { Command } from 'commander';
-import { defaultTimeout, parseDuration } from '../config.js';
+import { defaultTimeout, parseDuration } from '../settings/config.js';
 import { CancelledError, UsageError, WaitTimeoutError } from '../errors.js';
 import { groupServices } from '../registry/codec.js';
 import { keySegment } from '../registry/keys.js';

@@ -2,8 +2,8 @@
 // full-screen table (--live).
 import type { ReadStream } from 'node:tty';
 import { Command } from 'commander';
-import { parseDuration, parseWholeNumber } from '../config.js';
-import type { CommandContext } from '../context.js';
+import { parseDuration, parseWholeNumber } from '../settings/config.js';
+import type { CommandContext } from '../command-context.js';
 import { UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';

@@ -1,7 +1,7 @@
 // Reads of the registry, layout by layout: which key spaces to read (resolving `auto`), one range per
 // distinct prefix (v3) or one recursive GET per directory (v2 keys API), each key classified by the
 // same codec. Commands get records and malformed records back.
-import type { RegistryConfig } from '../config.js';
+import type { RegistryConfig } from '../settings/config.js';
 import { MalformedRecordError, NotFoundError, RevisionUnavailableError, ServiceNotFoundError, UsageError } from '../errors.js';
 import { closeMatches } from './match.js';
 import type { EtcdClient } from './client.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { ConnectionConfig } from '../config.js';
+import type { ConnectionConfig } from '../settings/config.js';
 import { AuthError, CliError, ExitCode, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
 import { encodeBytes, hasRawBytes } from './bytes.js';
 import type { RawKeyValue } from './codec.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli.js';
 import type { IO } from '../../src/io.js';
-import type { Env } from '../../src/config.js';
+import type { Env } from '../../src/settings/config.js';
 import { EtcdClient } from '../../src/registry/client.js';
 import { noConfigHome } from './process.js';
 

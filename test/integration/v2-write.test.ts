@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { selectNodes } from '../../src/commands/deregister.js';
-import { resolveRegistryConfig } from '../../src/config.js';
+import { resolveRegistryConfig } from '../../src/settings/config.js';
 import { EtcdClient } from '../../src/registry/client.js';
 import { Registry } from '../../src/registry/registry.js';
 import { recordStore } from '../../src/registry/store.js';

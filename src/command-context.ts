@@ -1,10 +1,10 @@
 // What a command receives: its IO, the global options, and a registry client made on first use
 // (so `--help` and usage errors never load gRPC).
 import { Chalk, type ChalkInstance } from 'chalk';
-import { type GlobalFlags, MissingPasswordError, type RegistryConfig, type Secrets, checkPasswordFlags, resolveRegistryConfig } from './config.js';
+import { type GlobalFlags, MissingPasswordError, type RegistryConfig, type Secrets, checkPasswordFlags, resolveRegistryConfig } from './settings/config.js';
 import { canPrompt, loadPrompts } from './prompts.js';
-import { loadConfigFile } from './config-file.js';
-import { environmentForContext, selectContext } from './contexts.js';
+import { loadConfigFile } from './settings/config-file.js';
+import { environmentForContext, selectContext } from './settings/contexts.js';
 import { MalformedRecordError, UsageError } from './errors.js';
 import { type IO, colourEnabled, readToEnd } from './io.js';
 import type { Registry } from './registry/registry.js';
