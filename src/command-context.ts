@@ -158,8 +158,8 @@ export class CommandContext {
       // Load only the clients this layout can use: etcd3 and gRPC cost ~130 ms to load, which `--layout v2` never needs.
       const [{ Registry }, v3, v2] = await Promise.all([
         import('./registry/registry.js'),
-        config.layout !== 'v2' ? import('./registry/client.js') : undefined,
-        config.layout === 'v2' || config.layout === 'auto' ? import('./registry/v2.js') : undefined,
+        config.layout !== 'v2' ? import('./registry/v3/client.js') : undefined,
+        config.layout === 'v2' || config.layout === 'auto' ? import('./registry/v2/client.js') : undefined,
       ]);
       return new Registry(config, {
         ...(v3 && { v3: () => this.closing(new v3.EtcdClient(config.connection)) }),

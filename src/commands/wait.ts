@@ -7,7 +7,7 @@ import { groupServices } from '../registry/codec.js';
 import { keySegment } from '../registry/keys.js';
 import { matchesSelectors, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
-import type { RecordFilter } from '../registry/watch.js';
+import type { RecordFilter } from '../registry/watch/pipeline.js';
 import { serviceJson } from '../render/json.js';
 import { onTerminate, outputFailed } from '../signals.js';
 import { type Runner, collect, withExamples } from './command.js';

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
-import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch.js';
+import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch/pipeline.js';
 import { type LineWidths, type LiveRow, formatClock, layoutLiveScreen, liveScreenText, eventJson, renderEventLine } from '../render/events.js';
 import { safeText } from '../render/sanitize.js';
 import type { Style } from '../render/table.js';

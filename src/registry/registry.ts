@@ -4,11 +4,11 @@
 import type { RegistryConfig } from '../settings/config.js';
 import { MalformedRecordError, NotFoundError, RevisionUnavailableError, ServiceNotFoundError, UsageError } from '../errors.js';
 import { closeMatches } from './match.js';
-import type { EtcdClient } from './client.js';
+import type { EtcdClient } from './v3/client.js';
 import { type RawKeyValue, ValueDecoder, decodeRecordIn, groupKey } from './codec.js';
 import { type KeySpace, autoV3Spaces, defaultPrefixes, groupByPrefix, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix } from './keys.js';
 import type { Layout, MalformedRecord, NodeRecord } from './model.js';
-import { type V2Client, v2RawKeyValue } from './v2.js';
+import { type V2Client, v2RawKeyValue } from './v2/client.js';
 
 export interface ReadResult {
   records: NodeRecord[];

@@ -4,9 +4,9 @@
 // API, with TTLs on keys and compare-and-delete on modifiedIndex.
 import { ConflictError, UnavailableError, UsageError } from '../errors.js';
 import { leaseHex } from './codec.js';
-import type { EtcdClient } from './client.js';
+import type { EtcdClient } from './v3/client.js';
 import type { Layout, NodeRecord, Service } from './model.js';
-import type { V2ApiError, V2Client } from './v2.js';
+import type { V2ApiError, V2Client } from './v2/client.js';
 
 /** One key as it will be written: the exact bytes and the single-node service they hold. */
 export interface EncodedRecord {
@@ -327,7 +327,7 @@ export class V2Store implements RecordStore {
         v2Indexes.set(write.key, set.node.modifiedIndex);
         outcomes.push({ write, done: true });
       } catch (e) {
-        // V2ApiError by shape: importing v2.ts here would load Node's HTTP stack into every v3 run.
+        // V2ApiError by shape: importing v2/client.ts here would load Node's HTTP stack into every v3 run.
         const code = (e as Partial<V2ApiError>).errorCode;
         // 105 node exists (created meanwhile), 101 compare failed (written since): theirs now.
         if (code === 105 || code === 101) outcomes.push({ write, done: false, reason: 'changed' });

@@ -8,7 +8,7 @@ import { planWrites } from '../../src/commands/apply.js';
 import { Registry } from '../../src/registry/registry.js';
 import { desiredRecords, parseStateDocument, planApply } from '../../src/registry/snapshot.js';
 import { recordStore } from '../../src/registry/store.js';
-import { V2Client } from '../../src/registry/v2.js';
+import { V2Client } from '../../src/registry/v2/client.js';
 import { etcdClient, randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
 import { fixture, loadFixtures } from '../helpers/fixtures.js';

@@ -2,12 +2,12 @@
 // fresh full read when history was lost; one pipeline turns them into registry events against the state
 // the viewer has seen. The pipeline and `diffRecords` know nothing of etcd: a v3 (gRPC watch) source and
 // a v2 (HTTP long-poll) source feed the same pipeline.
-import { CliError, UnavailableError, UsageError } from '../errors.js';
-import type { EtcdClient, RawWatchEvent, WatchStream } from './client.js';
-import { type RawKeyValue, decodeRecordIn } from './codec.js';
-import { type KeySpace, autoV3Spaces, groupByPrefix, keySpace, readPrefix } from './keys.js';
-import { type Registry, explainRevisionError } from './registry.js';
-import type { MalformedRecord, NodeRecord } from './model.js';
+import { CliError, UnavailableError, UsageError } from '../../errors.js';
+import type { EtcdClient, RawWatchEvent, WatchStream } from '../v3/client.js';
+import { type RawKeyValue, decodeRecordIn } from '../codec.js';
+import { type KeySpace, autoV3Spaces, groupByPrefix, keySpace, readPrefix } from '../keys.js';
+import { type Registry, explainRevisionError } from '../registry.js';
+import type { MalformedRecord, NodeRecord } from '../model.js';
 
 export type WatchAction = 'create' | 'update' | 'delete';
 export type DeleteReason = 'deregistered' | 'expired';
@@ -560,7 +560,7 @@ export async function eventSources(registry: Registry, opts: { sinceRevision?: s
     );
   }
   // Loaded when used: the v2 source brings Node's http/https, which other commands' start-up need not pay for.
-  const v2Source = layout === 'v2' || layout === 'auto' ? (await import('./v2-watch.js')).V2EventSource : undefined;
+  const v2Source = layout === 'v2' || layout === 'auto' ? (await import('../v2/watch-source.js')).V2EventSource : undefined;
   if (layout === 'v2') return [new v2Source!(registry.v2, keySpace('v2', prefix), { alongsideV3: false })];
   // Every layout auto covers is watched, not only those holding keys now: nodes may appear in any.
   const spaces = layout === 'auto' ? autoV3Spaces(domain) : [keySpace(layout, prefix, domain)];

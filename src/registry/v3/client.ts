@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type * as Etcd3Module from 'etcd3';
-import type { ConnectionConfig } from '../settings/config.js';
-import { AuthError, CliError, QuotaExceededError, RevisionUnavailableError, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
-import { decodeBytes, encodeBytes } from './bytes.js';
-import type { RawKeyValue } from './codec.js';
-import { failover, hedgeDelay, memberOrder, writeAttemptDeadline } from './failover.js';
-import { prefixRangeEnd } from './keys.js';
+import type { ConnectionConfig } from '../../settings/config.js';
+import { AuthError, CliError, QuotaExceededError, RevisionUnavailableError, UnavailableError, UsageError, connectionFailure, fileError } from '../../errors.js';
+import { decodeBytes, encodeBytes } from '../bytes.js';
+import type { RawKeyValue } from '../codec.js';
+import { failover, hedgeDelay, memberOrder, writeAttemptDeadline } from '../failover.js';
+import { prefixRangeEnd } from '../keys.js';
 import { type WireKeyValue, type WireRangeResponse, decodeRangeResponse } from './range-wire.js';
 
 /** Keys in the first range request; later pages are sized from the values seen so far. */
@@ -88,7 +88,7 @@ interface Etcd3Modules {
  */
 function loadEtcd3(): Etcd3Modules {
   try {
-    return requireHere('../vendor/etcd3.cjs') as Etcd3Modules;
+    return requireHere('../../vendor/etcd3.cjs') as Etcd3Modules;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
   }
@@ -705,7 +705,7 @@ export class EtcdClient {
   // etcd3's Watcher resumes from the revision in the last response header (ahead of the events delivered
   // while etcd catches a watcher up, so events can be skipped) and backs off up to 30 s between
   // reconnects. micro-reg opens raw watch streams instead and keeps its own resume revision
-  // (src/registry/watch.ts); one stream carries one watch. A stream goes to one member, the one that
+  // (src/registry/watch/pipeline.ts); one stream carries one watch. A stream goes to one member, the one that
   // answered last; when it is lost, or cannot be opened, the next stream goes to the next member, so a
   // watch moves off a dead member instead of asking it again (the pooled client picks a host at random).
 

@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { ConnectionConfig } from '../settings/config.js';
-import { AuthError, CliError, ExitCode, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
-import { encodeBytes, hasRawBytes } from './bytes.js';
-import type { RawKeyValue } from './codec.js';
-import { failover, hedgeDelay, memberOrder } from './failover.js';
+import type { ConnectionConfig } from '../../settings/config.js';
+import { AuthError, CliError, ExitCode, UnavailableError, UsageError, connectionFailure, fileError } from '../../errors.js';
+import { encodeBytes, hasRawBytes } from '../bytes.js';
+import type { RawKeyValue } from '../codec.js';
+import { failover, hedgeDelay, memberOrder } from '../failover.js';
 
 /** A node of the v2 store: a key with a value, or a directory with child nodes. */
 export interface V2Node {
