@@ -3,7 +3,8 @@
 import { UnavailableError } from '../../errors.js';
 import type { KeySpace } from '../keys.js';
 import { V2ApiError, type V2Client, type V2Event, V2NotServedError, flattenV2, v2RawKeyValue } from './client.js';
-import { type DeleteReason, type EventSource, type SourceBatch, type SourceChange, describeLoss, retryDelaysMs, wakeableSleep } from '../watch/pipeline.js';
+import type { DeleteReason, EventSource, SourceBatch, SourceChange } from '../watch/pipeline.js';
+import { describeLoss, retryDelaysMs, wakeableSleep } from '../watch/retry.js';
 
 const v2PutActions = new Set(['set', 'create', 'update', 'compareAndSwap']);
 const v2DeleteReasons: Record<string, DeleteReason> = { delete: 'deregistered', compareAndDelete: 'deregistered', expire: 'expired' };
