@@ -7,7 +7,7 @@ import { UnreachableNodesError, UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { probeAll } from '../probe.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
-import { recordStore } from '../registry/store.js';
+import { recordStore } from '../registry/store-for-layout.js';
 import { keySegment } from '../registry/keys.js';
 import type { NodeRecord } from '../registry/model.js';
 import { compareRecords } from '../registry/codec.js';

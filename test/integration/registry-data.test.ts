@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { planWrites } from '../../src/commands/apply.js';
 import { Registry } from '../../src/registry/registry.js';
 import { desiredRecords, parseStateDocument, planApply } from '../../src/registry/snapshot.js';
-import { recordStore } from '../../src/registry/store.js';
+import { recordStore } from '../../src/registry/store-for-layout.js';
 import { V2Client } from '../../src/registry/v2/client.js';
 import { etcdClient, randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';

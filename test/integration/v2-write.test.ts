@@ -10,7 +10,7 @@ import { selectNodes } from '../../src/commands/deregister.js';
 import { resolveRegistryConfig } from '../../src/settings/config.js';
 import { EtcdClient } from '../../src/registry/v3/client.js';
 import { Registry } from '../../src/registry/registry.js';
-import { recordStore } from '../../src/registry/store.js';
+import { recordStore } from '../../src/registry/store-for-layout.js';
 import { V2Client } from '../../src/registry/v2/client.js';
 import { randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
