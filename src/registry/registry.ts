@@ -8,7 +8,8 @@ import type { EtcdClient } from './v3/client.js';
 import { type RawKeyValue, ValueDecoder, decodeRecordIn, groupKey } from './codec.js';
 import { type KeySpace, autoV3Spaces, defaultPrefixes, groupByPrefix, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix } from './keys.js';
 import type { Layout, MalformedRecord, NodeRecord } from './model.js';
-import { type V2Client, v2RawKeyValue } from './v2/client.js';
+import type { V2Client } from './v2/client.js';
+import { v2RawKeyValue } from './v2/keys-api.js';
 
 export interface ReadResult {
   records: NodeRecord[];

@@ -1,7 +1,8 @@
 // The record store (src/registry/store.ts) of the v2 layout, over etcd's HTTP keys API: TTLs on keys,
 // every delete compared on the key's modifiedIndex.
 import { UnavailableError, UsageError } from '../../errors.js';
-import type { V2ApiError, V2Client } from './client.js';
+import type { V2Client } from './client.js';
+import type { V2ApiError } from './keys-api.js';
 import type { NodeRecord } from '../model.js';
 import type { AppliedWrites, EncodedRecord, PlannedWrite, RecordStore, RemovalOutcome, RemovalReport, WriteOutcome, Written } from '../store.js';
 

@@ -2,7 +2,8 @@
 // event, fed to the same pipeline as the v3 sources. Loaded only by watches that need it.
 import { UnavailableError } from '../../errors.js';
 import type { KeySpace } from '../keys.js';
-import { V2ApiError, type V2Client, type V2Event, V2NotServedError, flattenV2, v2RawKeyValue } from './client.js';
+import type { V2Client } from './client.js';
+import { V2ApiError, type V2Event, V2NotServedError, flattenV2, v2RawKeyValue } from './keys-api.js';
 import type { DeleteReason, EventSource, SourceBatch, SourceChange } from '../watch/pipeline.js';
 import { describeLoss, retryDelaysMs, wakeableSleep } from '../watch/retry.js';
 
