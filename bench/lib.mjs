@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EtcdClient } from '../dist/registry/client.js';
+import { EtcdClient } from '../dist/registry/v3/client.js';
 import { encodeService } from '../dist/registry/codec.js';
 
 export function freePort() {

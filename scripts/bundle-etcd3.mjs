@@ -2,7 +2,7 @@
 // CommonJS file, dist/vendor/etcd3.cjs, with etcd's .proto files beside it in dist/proto (etcd3 reads
 // them from ../proto at load time). One file instead of ~150 modules spares every command that talks
 // to etcd the module resolution and loading, ~45 ms of its start-up (docs/performance.md). The bundle
-// also hands out the gRPC and cockatiel instances etcd3 uses, for client.ts's TLS and fault handling.
+// also hands out the gRPC and cockatiel instances etcd3 uses, for src/registry/v3/etcd3-loader.ts's TLS and fault handling.
 import { cpSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

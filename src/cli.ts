@@ -1,7 +1,7 @@
 // Builds the commander program and is the ONE place where errors become exit codes and `error:` lines.
 import { Command, CommanderError, Option } from 'commander';
 import type { Runner } from './commands/command.js';
-import type { GlobalOptions } from './context.js';
+import type { GlobalOptions } from './command-context.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { type IO, colourEnabled, processIO } from './io.js';
 import { commandOutputs, describeOutputs } from './outputs.js';
@@ -285,7 +285,7 @@ export async function main(argv: readonly string[], io: IO = processIO()): Promi
     async (...args) => {
       commandRan = true;
       const cmd = args[args.length - 1] as Command;
-      const { CommandContext } = await import('./context.js');
+      const { CommandContext } = await import('./command-context.js');
       const ctx = new CommandContext(io, mergedOptions(cmd));
       try {
         // Commands that never log in to etcd (they may take a --user of their own) are not asked for a password.

@@ -1,7 +1,7 @@
 // The streams a command works with, and what they are attached to. Commands write only through an IO,
 // so tests can hand them a TestIO and read back what a person would have seen.
 import type { Readable } from 'node:stream';
-import type { Env } from './config.js';
+import type { Env } from './settings/config.js';
 import { sanitize } from './render/sanitize.js';
 
 export interface OutStream {

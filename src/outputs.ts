@@ -1,5 +1,5 @@
 // The output formats, and which of them each command takes: the one list behind the commands' checks,
-// their --help and the `-o` completion. Kept apart from context.ts so that --help does not load it.
+// their --help and the `-o` completion. Kept apart from command-context.ts so that --help does not load it.
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'names' | 'yaml' | 'jsonpath' | 'custom-columns';
 export const outputFormats: readonly OutputFormat[] = ['table', 'wide', 'json', 'names', 'yaml', 'jsonpath', 'custom-columns'];

@@ -13,7 +13,7 @@ export default {
   testRunner: 'vitest',
   vitest: { configFile: 'stryker/vitest.writes.config.ts', related: false },
   // client.ts: deleteEachIf and deleteBatchIf only (the lines of the conditional delete).
-  mutate: ['src/registry/keepalive.ts', 'src/registry/store.ts', 'src/registry/client.ts:388-438'],
+  mutate: ['src/registry/keepalive.ts', 'src/registry/store-for-layout.ts', 'src/registry/v3/store.ts', 'src/registry/v2/store.ts', 'src/registry/v3/client.ts:388-438'],
   coverageAnalysis: 'perTest',
   ignoreStatic: true,
   concurrency: 1,

@@ -4,17 +4,19 @@
 // the file names. Every write compares the key's mod revision with what was read, as deregister does:
 // a node written by someone else in between is reported and left alone.
 import { Command } from 'commander';
-import { parseWholeNumber } from '../config.js';
+import { parseWholeNumber } from '../settings/config.js';
 import { UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import type { NodeRecord } from '../registry/model.js';
-import { type ApplyPlan, type DesiredRecord, desiredRecords, diffRegistries, planApply, plannedRecords, recordsOfNamedServices, summarise } from '../registry/snapshot.js';
-import { type AppliedWrites, type EncodedRecord, type PlannedWrite, type RecordStore, type Written, recordStore } from '../registry/store.js';
+import { diffRegistries, summarise } from '../registry/compare.js';
+import { type ApplyPlan, type DesiredRecord, desiredRecords, planApply, plannedRecords, recordsOfNamedServices } from '../registry/snapshot.js';
+import type { AppliedWrites, EncodedRecord, PlannedWrite, RecordStore, Written } from '../registry/store.js';
+import { recordStore } from '../registry/store-for-layout.js';
 import { keepAlive } from '../registry/keepalive.js';
 import { leaseHex } from '../registry/codec.js';
 import { defaultTtl } from '../registry/records.js';
 import { onTerminate } from '../signals.js';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { describeSummary, renderApplied, applyJson, renderDiff } from '../render/diff.js';
 import { sanitize } from '../render/sanitize.js';
 import { type Runner, withExamples } from './command.js';

@@ -1,13 +1,13 @@
 // `micro-reg check [service]`: a TCP connect to every node's address, reachable (with latency) or
 // unreachable (with the reason); exit 8 when any is unreachable. `--prune` deregisters those.
 import { Command } from 'commander';
-import { parseDuration, parseWholeNumber } from '../config.js';
-import type { CommandContext } from '../context.js';
+import { parseDuration, parseWholeNumber } from '../settings/config.js';
+import type { CommandContext } from '../command-context.js';
 import { UnreachableNodesError, UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { probeAll } from '../probe.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
-import { recordStore } from '../registry/store.js';
+import { recordStore } from '../registry/store-for-layout.js';
 import { keySegment } from '../registry/keys.js';
 import type { NodeRecord } from '../registry/model.js';
 import { compareRecords } from '../registry/codec.js';

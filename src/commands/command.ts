@@ -1,7 +1,7 @@
 // What every command file shares: how an action gets its CommandContext, and the option helpers.
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
-import { parseWholeNumber } from '../config.js';
+import type { CommandContext } from '../command-context.js';
+import { parseWholeNumber } from '../settings/config.js';
 import { NotFoundError, ServiceNotFoundError, UsageError } from '../errors.js';
 import { isGlob, nameMatcher } from '../registry/match.js';
 import type { MalformedRecord } from '../registry/model.js';

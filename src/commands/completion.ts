@@ -1,7 +1,7 @@
 // `micro-reg completion bash|zsh|fish`: a completion script made from the program's own commands and
 // options, so that every command (and every option added later) completes without editing a list.
 import { Argument, Command, type Option } from 'commander';
-import { contextFields } from '../contexts.js';
+import { contextFields } from '../settings/contexts.js';
 import { commandOutputs, outputFormats, outputSpellings } from '../outputs.js';
 import { type CommandSpec, type CompletionSpec, type OperandCompletion, type OptionSpec, type Shell, type ValueCompletion, renderCompletion, shells } from '../render/completion.js';
 import { type Runner, withExamples } from './command.js';

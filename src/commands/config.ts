@@ -2,10 +2,10 @@
 // named contexts in the config file, in kubectl's manner.
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { type ContextSettings, type GlobalFlags, resolveRegistryConfig } from '../config.js';
-import { defaultConfigFilePath, loadConfigFile, saveConfigFile, withConfigFileLock } from '../config-file.js';
-import type { CommandContext } from '../context.js';
-import { type ConfigFile, type ContextField, checkContextName, contextFields, contextViews, deleteContext, emptyConfigFile, setContext, useContext } from '../contexts.js';
+import { type ContextSettings, type GlobalFlags, resolveRegistryConfig } from '../settings/config.js';
+import { defaultConfigFilePath, loadConfigFile, saveConfigFile, withConfigFileLock } from '../settings/config-file.js';
+import type { CommandContext } from '../command-context.js';
+import { type ConfigFile, type ContextField, checkContextName, contextFields, contextViews, deleteContext, emptyConfigFile, setContext, useContext } from '../settings/contexts.js';
 import { CliError, NotFoundError, UsageError } from '../errors.js';
 import { renderContextNames, renderContexts } from '../render/contexts.js';
 import { type Runner, collect, withExamples } from './command.js';

@@ -2,14 +2,15 @@
 // showed: one transaction compares each key's mod revision with what was read, so a node that
 // re-registered in between is kept and reported.
 import { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { CancelledError, NotFoundError, UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
 import { keySegment } from '../registry/keys.js';
 import type { NodeRecord } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
-import { type RemovalOutcome, recordStore } from '../registry/store.js';
+import type { RemovalOutcome } from '../registry/store.js';
+import { recordStore } from '../registry/store-for-layout.js';
 import { compareVersions } from '../registry/versions.js';
 import { nodeChoiceLabel, removalJson, renderNodeRecords } from '../render/registration.js';
 import { sanitize } from '../render/sanitize.js';

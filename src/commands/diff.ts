@@ -2,12 +2,13 @@
 // default), a file (-f, a snapshot or a list of services), another context, this registry at a past
 // revision. Exit 9 when they differ.
 import { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { DifferencesFoundError, UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import type { Registry } from '../registry/registry.js';
-import { type Comparable, type DiffOptions, desiredRecords, diffRegistries, snapshotNodeRecords, summarise } from '../registry/snapshot.js';
+import { type Comparable, type DiffOptions, diffRegistries, summarise } from '../registry/compare.js';
+import { desiredRecords, snapshotNodeRecords } from '../registry/snapshot.js';
 import { describeSummary, renderDiff } from '../render/diff.js';
 import { sanitize } from '../render/sanitize.js';
 import { type Runner, collect, parseRevision, withExamples } from './command.js';

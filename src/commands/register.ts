@@ -3,10 +3,10 @@
 // terminal. `--keepalive` stays in the foreground, renews the lease (v2: refreshes the key's TTL),
 // re-registers after a loss and deregisters on SIGINT/SIGTERM.
 import { readFileSync } from 'node:fs';
-import { parseWholeNumber } from '../config.js';
+import { parseWholeNumber } from '../settings/config.js';
 import { readToEnd } from '../io.js';
 import { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { QuotaExceededError, UnavailableError, UsageError, fileError } from '../errors.js';
 import { onTerminate, outputFailed } from '../signals.js';
 import { canPrompt, loadPrompts } from '../prompts.js';
@@ -15,7 +15,8 @@ import { keepAlive } from '../registry/keepalive.js';
 import { keySpace } from '../registry/keys.js';
 import type { Service } from '../registry/model.js';
 import { addressProblem, defaultNodeId, defaultTtl, defaultVersion, encodeRecords, nameProblem, parseMeta, serviceFromFile, serviceFromInput } from '../registry/records.js';
-import { type RemovalReport, type Written, recordStore } from '../registry/store.js';
+import type { RemovalReport, Written } from '../registry/store.js';
+import { recordStore } from '../registry/store-for-layout.js';
 import { renderDryRun, registrationJson, renderRegistered } from '../render/registration.js';
 import { formatDuration } from '../render/table.js';
 import { type Runner, collect, withExamples } from './command.js';

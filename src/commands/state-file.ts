@@ -1,7 +1,7 @@
 // What `diff -f` and `apply -f` share: reading a registry file (a snapshot from `export`, or a
 // hand-written list of services; JSON or YAML; `-` for standard input).
 import { readFileSync } from 'node:fs';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { UsageError } from '../errors.js';
 import { readToEnd } from '../io.js';
 import { type StateFile, parseStateDocument } from '../registry/snapshot.js';

@@ -1,13 +1,13 @@
 // `micro-reg wait <service>…`: blocks until enough nodes of each service are registered (or, with
 // --gone, until none are): the state is read first, then followed by the watch, never polled.
 import { Command } from 'commander';
-import { defaultTimeout, parseDuration } from '../config.js';
+import { defaultTimeout, parseDuration } from '../settings/config.js';
 import { CancelledError, UsageError, WaitTimeoutError } from '../errors.js';
 import { groupServices } from '../registry/codec.js';
 import { keySegment } from '../registry/keys.js';
 import { matchesSelectors, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
-import type { RecordFilter } from '../registry/watch.js';
+import type { RecordFilter } from '../registry/watch/pipeline.js';
 import { serviceJson } from '../render/json.js';
 import { onTerminate, outputFailed } from '../signals.js';
 import { type Runner, collect, withExamples } from './command.js';

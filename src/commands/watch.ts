@@ -2,13 +2,14 @@
 // full-screen table (--live).
 import type { ReadStream } from 'node:tty';
 import { Command } from 'commander';
-import { parseDuration, parseWholeNumber } from '../config.js';
-import type { CommandContext } from '../context.js';
+import { parseDuration, parseWholeNumber } from '../settings/config.js';
+import type { CommandContext } from '../command-context.js';
 import { UsageError } from '../errors.js';
 import { startSpinner } from '../io.js';
 import { matchesSelectors, nameMatcher, parseSelectors } from '../registry/match.js';
 import type { NodeRecord } from '../registry/model.js';
-import { type RecordFilter, type RegistryEvent, WatchPipeline, eventSources } from '../registry/watch.js';
+import { eventSources } from '../registry/event-sources.js';
+import { type RecordFilter, type RegistryEvent, WatchPipeline } from '../registry/watch/pipeline.js';
 import { type LineWidths, type LiveRow, formatClock, layoutLiveScreen, liveScreenText, eventJson, renderEventLine } from '../render/events.js';
 import { safeText } from '../render/sanitize.js';
 import type { Style } from '../render/table.js';

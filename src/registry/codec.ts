@@ -1,6 +1,9 @@
 // Pure decode/encode of go-micro registry values. Decoding is tolerant in the ways go-micro's
 // json.Unmarshal is (any key order, case-insensitive keys, null/[]/{} alike, the old `port` field) and
 // never throws: anything Go could not decode into a registry.Service comes back as a reason.
+// One file over 400 lines on purpose: decoding and encoding are the two directions of one format (what
+// go-micro's json.Marshal writes and its json.Unmarshal reads), and a change to go-micro's
+// registry.Service touches both, with the record classification that decides which keys hold one.
 import type { Endpoint, Layout, MalformedRecord, Metadata, Node, NodeRecord, NodeView, Service, ServiceView, Value } from './model.js';
 import { decodeBytes, lossyText } from './bytes.js';
 import { type KeySpace, classifyKey, keySegment } from './keys.js';

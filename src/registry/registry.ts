@@ -1,14 +1,15 @@
 // Reads of the registry, layout by layout: which key spaces to read (resolving `auto`), one range per
 // distinct prefix (v3) or one recursive GET per directory (v2 keys API), each key classified by the
 // same codec. Commands get records and malformed records back.
-import type { RegistryConfig } from '../config.js';
+import type { RegistryConfig } from '../settings/config.js';
 import { MalformedRecordError, NotFoundError, RevisionUnavailableError, ServiceNotFoundError, UsageError } from '../errors.js';
 import { closeMatches } from './match.js';
-import type { EtcdClient } from './client.js';
+import type { EtcdClient } from './v3/client.js';
 import { type RawKeyValue, ValueDecoder, decodeRecordIn, groupKey } from './codec.js';
 import { type KeySpace, autoV3Spaces, defaultPrefixes, groupByPrefix, keySegment, keySpace, readPrefix, serviceDir, serviceReadPrefix } from './keys.js';
 import type { Layout, MalformedRecord, NodeRecord } from './model.js';
-import { type V2Client, v2RawKeyValue } from './v2.js';
+import type { V2Client } from './v2/client.js';
+import { v2RawKeyValue } from './v2/keys-api.js';
 
 export interface ReadResult {
   records: NodeRecord[];

@@ -5,6 +5,8 @@
 // take each as one literal line, never evaluate it (no `compgen -W` over it, whose words bash expands,
 // `$(…)` included), offer it quoted for the shell, and leave out lines holding a backslash, which is
 // how `list -o names` shows a control character (a name with a newline is not a word one can type).
+// One file over 400 lines on purpose: the three shells' scripts come from one spec and the same quoting
+// rules, and a new command, option or value kind changes all three together.
 
 /** `versions` and `nodes`: read from etcd for the service named on the line (`__complete versions SERVICE`). */
 export type ValueCompletion = { kind: 'words'; words: string[] } | { kind: 'files' } | { kind: 'contexts' } | { kind: 'versions' } | { kind: 'nodes' } | { kind: 'free' };

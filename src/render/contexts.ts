@@ -1,6 +1,6 @@
 // Pure renderers for `config get-contexts`: a kubectl-style table (a `*` marks the current context).
-// Passwords never reach here unmasked: contextViews (src/contexts.ts) masks them.
-import type { ContextView } from '../contexts.js';
+// Passwords never reach here unmasked: contextViews (src/settings/contexts.ts) masks them.
+import type { ContextView } from '../settings/contexts.js';
 import { safeText, sanitize } from './sanitize.js';
 import { type Style, renderTable } from './table.js';
 

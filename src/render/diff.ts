@@ -2,7 +2,8 @@
 // coloured on a terminal, plain when piped) and the JSON list of changes. Every name, id, address and
 // metadata value came from etcd or a user's file: text output shows it through sanitize().
 import type { Endpoint, Value } from '../registry/model.js';
-import type { ApplyPlan, DesiredRecord, DiffChange, DiffSummary, FieldChange } from '../registry/snapshot.js';
+import type { DiffChange, DiffSummary, FieldChange } from '../registry/compare.js';
+import type { ApplyPlan, DesiredRecord } from '../registry/snapshot.js';
 import type { WriteOutcome } from '../registry/store.js';
 import { sanitize } from './sanitize.js';
 import { formatValue, type Style } from './table.js';

@@ -2,7 +2,7 @@
 // and the full-screen table of `--live`. Data in, strings out.
 import { compareRecords, groupServices } from '../registry/codec.js';
 import type { Endpoint, Metadata, NodeRecord } from '../registry/model.js';
-import type { RegistryEvent, WatchAction } from '../registry/watch.js';
+import type { RegistryEvent, WatchAction } from '../registry/watch/pipeline.js';
 import { serviceJson } from './json.js';
 import { recordNodeJson } from './node.js';
 import { markEscapes, safeJson, sanitize } from './sanitize.js';

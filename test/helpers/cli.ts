@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli.js';
 import type { IO } from '../../src/io.js';
-import type { Env } from '../../src/config.js';
-import { EtcdClient } from '../../src/registry/client.js';
+import type { Env } from '../../src/settings/config.js';
+import { EtcdClient } from '../../src/registry/v3/client.js';
 import { noConfigHome } from './process.js';
 
 export class TestIO implements IO {

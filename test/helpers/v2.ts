@@ -1,5 +1,5 @@
 // Raw etcd v2 keys API requests for tests, written the way go-plugins' registry/etcd sends them
-// (format reference 4 and 9), independent of src/registry/v2.ts so the tests check it from outside.
+// (format reference 4 and 9), independent of src/registry/v2/client.ts so the tests check it from outside.
 
 export interface V2RawAnswer {
   status: number;

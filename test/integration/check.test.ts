@@ -1,7 +1,7 @@
 import { type Server, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { resolveRegistryConfig } from '../../src/config.js';
-import { V3Store } from '../../src/registry/store.js';
+import { resolveRegistryConfig } from '../../src/settings/config.js';
+import { V3Store } from '../../src/registry/v3/store.js';
 import { Registry } from '../../src/registry/registry.js';
 import { etcdClient, randomPrefix, runCli, seed, type SeedEntry } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { selectNodes } from '../../src/commands/deregister.js';
-import { resolveRegistryConfig } from '../../src/config.js';
+import { resolveRegistryConfig } from '../../src/settings/config.js';
 import { Registry } from '../../src/registry/registry.js';
-import { V3Store } from '../../src/registry/store.js';
+import { V3Store } from '../../src/registry/v3/store.js';
 import { etcdClient, randomPrefix, runCli, seed } from '../helpers/cli.js';
 import { type Fixture, fixture } from '../helpers/fixtures.js';
 import { TmuxSession } from '../helpers/tmux.js';

@@ -6,8 +6,8 @@ import { etcdClient, randomPrefix, runCli } from '../helpers/cli.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
 import { killAll, runBin, spawnCli } from '../helpers/process.js';
 import { waitFor } from '../helpers/wait.js';
-import { EtcdClient } from '../../src/registry/client.js';
-import { V3Store } from '../../src/registry/store.js';
+import { EtcdClient } from '../../src/registry/v3/client.js';
+import { V3Store } from '../../src/registry/v3/store.js';
 import { encodeRecords, serviceFromInput } from '../../src/registry/records.js';
 import { keySpace } from '../../src/registry/keys.js';
 

@@ -4,8 +4,10 @@
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { AuthError, UnavailableError } from '../../src/errors.js';
 import { keepAlive, type KeepAliveReport } from '../../src/registry/keepalive.js';
-import { type EncodedRecord, type RecordStore, V2Store, V3Store, type Written } from '../../src/registry/store.js';
-import { V2Client } from '../../src/registry/v2.js';
+import type { EncodedRecord, RecordStore, Written } from '../../src/registry/store.js';
+import { V2Store } from '../../src/registry/v2/store.js';
+import { V3Store } from '../../src/registry/v3/store.js';
+import { V2Client } from '../../src/registry/v2/client.js';
 import { etcdClient, randomPrefix } from '../helpers/cli.js';
 import { v2Raw } from '../helpers/v2.js';
 import { elapse, loadMarginMs, waitFor } from '../helpers/wait.js';

@@ -1,7 +1,7 @@
 // `register --keepalive` as a real process (the built bin/micro-reg) against an etcd of its own, which
 // the test stops and starts again on the same data dir.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EtcdClient } from '../../src/registry/client.js';
+import type { EtcdClient } from '../../src/registry/v3/client.js';
 import { etcdClient, randomPrefix } from '../helpers/cli.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
 import { killAll, spawnCli } from '../helpers/process.js';

@@ -2,9 +2,10 @@
 // watch build on, and its errors (no v2 API, unreachable, silent, refused credentials).
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ConnectionConfig } from '../../src/config.js';
+import type { ConnectionConfig } from '../../src/settings/config.js';
 import { AuthError, UnavailableError } from '../../src/errors.js';
-import { V2ApiError, V2Client, V2NotServedError } from '../../src/registry/v2.js';
+import { V2Client } from '../../src/registry/v2/client.js';
+import { V2ApiError, V2NotServedError } from '../../src/registry/v2/keys-api.js';
 import { randomPrefix, runCli } from '../helpers/cli.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
 import { closedAddress } from '../helpers/ports.js';

@@ -1,7 +1,7 @@
 // `watch` against a real etcd, run as the built binary: events, reasons, transactions, layouts,
 // reconnects and compaction. Tests that kill or compact etcd use their own etcd.
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { EtcdClient } from '../../src/registry/client.js';
+import type { EtcdClient } from '../../src/registry/v3/client.js';
 import { etcdClient, randomPrefix } from '../helpers/cli.js';
 import { type EtcdServer, startEtcd } from '../helpers/etcd.js';
 import { closedPort } from '../helpers/ports.js';

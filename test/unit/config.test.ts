@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, resolveConnection, resolveRegistryConfig } from '../../src/config.js';
+import { parseDuration, resolveConnection, resolveRegistryConfig } from '../../src/settings/config.js';
 import { UsageError } from '../../src/errors.js';
 import { keySegment, keySpace, nodeKey, normalisePrefix, serviceDir } from '../../src/registry/keys.js';
 import { closeMatches, nameMatcher, parseSelectors } from '../../src/registry/match.js';

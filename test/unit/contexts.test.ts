@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveRegistryConfig } from '../../src/config.js';
+import { resolveRegistryConfig } from '../../src/settings/config.js';
 import {
   configFilePath,
   contextViews,
@@ -10,7 +10,7 @@ import {
   serializeConfigFile,
   setContext,
   useContext,
-} from '../../src/contexts.js';
+} from '../../src/settings/contexts.js';
 
 const prod = {
   endpoints: ['https://etcd-0:2379', 'https://etcd-1:2379'],

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ValueDecoder, decodeService, encodeService, groupServices } from '../../src/registry/codec.js';
 import type { NodeRecord, Service } from '../../src/registry/model.js';
-import { decodeRangeResponse } from '../../src/registry/range-wire.js';
+import { decodeRangeResponse } from '../../src/registry/v3/range-wire.js';
 import { renderJson, serviceJson, servicesJsonChunks } from '../../src/render/json.js';
 import { Rng, genCase } from '../helpers/fuzz.js';
 import { loadFixtures } from '../helpers/fixtures.js';

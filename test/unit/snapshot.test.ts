@@ -5,17 +5,16 @@ import { planWrites } from '../../src/commands/apply.js';
 import { decodeRecord } from '../../src/registry/codec.js';
 import { keySpace } from '../../src/registry/keys.js';
 import type { NodeRecord } from '../../src/registry/model.js';
+import { diffRegistries, summarise } from '../../src/registry/compare.js';
 import {
   type Snapshot,
   buildSnapshot,
   desiredRecords,
-  diffRegistries,
   parseStateDocument,
   planApply,
   plannedRecords,
   storedForm,
   snapshotNodeRecords,
-  summarise,
   targetSpace,
 } from '../../src/registry/snapshot.js';
 import { renderDiff, renderDiffJson } from '../../src/render/diff.js';

@@ -4,7 +4,7 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, groupServices } from '../../src/registry/codec.js';
 import { keySpace } from '../../src/registry/keys.js';
-import { childDirNames, flattenV2, keyPath, parseAnswer, queryString, setForm, v2RawKeyValue, watchResult, type V2Node } from '../../src/registry/v2.js';
+import { childDirNames, flattenV2, keyPath, parseAnswer, queryString, setForm, v2RawKeyValue, watchResult, type V2Node } from '../../src/registry/v2/keys-api.js';
 import { renderServicesJson } from '../../src/render/json.js';
 import { formatTtl, renderServiceDetail } from '../../src/render/table.js';
 import { fixture } from '../helpers/fixtures.js';

@@ -4,7 +4,7 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { keySpace } from '../../src/registry/keys.js';
 import type { NodeRecord } from '../../src/registry/model.js';
-import { type DeleteReason, type EventSource, type RegistryEvent, type SourceBatch, WatchPipeline, diffRecords } from '../../src/registry/watch.js';
+import { type DeleteReason, type EventSource, type RegistryEvent, type SourceBatch, WatchPipeline, diffRecords } from '../../src/registry/watch/pipeline.js';
 import { describeUpdate, eventJson, formatTimestamp, layoutLiveScreen, liveKeys, renderEventJson, renderEventLine, renderLiveScreen } from '../../src/render/events.js';
 import type { Style } from '../../src/render/table.js';
 import { fixture } from '../helpers/fixtures.js';

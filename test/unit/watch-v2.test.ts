@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { keySpace } from '../../src/registry/keys.js';
 import type { NodeRecord } from '../../src/registry/model.js';
-import { type EventSource, type RegistryEvent, type SourceBatch, WatchPipeline, diffRecords, v2GoneReason } from '../../src/registry/watch.js';
-import { v2Change } from '../../src/registry/v2-watch.js';
-import type { V2Event } from '../../src/registry/v2.js';
+import { type EventSource, type RegistryEvent, type SourceBatch, WatchPipeline, diffRecords, v2GoneReason } from '../../src/registry/watch/pipeline.js';
+import { v2Change } from '../../src/registry/v2/watch-source.js';
+import type { V2Event } from '../../src/registry/v2/keys-api.js';
 import { fixture } from '../helpers/fixtures.js';
 
 const space = keySpace('v2');

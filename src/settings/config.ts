@@ -1,9 +1,9 @@
 // Turns global flags, the environment and the selected context into connection options. Precedence:
-// flags, then the environment, then the context (src/contexts.ts), then defaults. Pure: callers pass
+// flags, then the environment, then the context (src/settings/contexts.ts), then defaults. Pure: callers pass
 // the flags, the environment and the context in (the config file is read by the caller).
-import { UsageError } from './errors.js';
-import { normalisePrefix } from './registry/keys.js';
-import type { LayoutOption } from './registry/model.js';
+import { UsageError } from '../errors.js';
+import { normalisePrefix } from '../registry/keys.js';
+import type { LayoutOption } from '../registry/model.js';
 
 export interface ConnectionConfig {
   /** host:port pairs, without scheme. */

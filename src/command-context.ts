@@ -1,10 +1,10 @@
 // What a command receives: its IO, the global options, and a registry client made on first use
 // (so `--help` and usage errors never load gRPC).
 import { Chalk, type ChalkInstance } from 'chalk';
-import { type GlobalFlags, MissingPasswordError, type RegistryConfig, type Secrets, checkPasswordFlags, resolveRegistryConfig } from './config.js';
+import { type GlobalFlags, MissingPasswordError, type RegistryConfig, type Secrets, checkPasswordFlags, resolveRegistryConfig } from './settings/config.js';
 import { canPrompt, loadPrompts } from './prompts.js';
-import { loadConfigFile } from './config-file.js';
-import { environmentForContext, selectContext } from './contexts.js';
+import { loadConfigFile } from './settings/config-file.js';
+import { environmentForContext, selectContext } from './settings/contexts.js';
 import { MalformedRecordError, UsageError } from './errors.js';
 import { type IO, colourEnabled, readToEnd } from './io.js';
 import type { Registry } from './registry/registry.js';
@@ -158,8 +158,8 @@ export class CommandContext {
       // Load only the clients this layout can use: etcd3 and gRPC cost ~130 ms to load, which `--layout v2` never needs.
       const [{ Registry }, v3, v2] = await Promise.all([
         import('./registry/registry.js'),
-        config.layout !== 'v2' ? import('./registry/client.js') : undefined,
-        config.layout === 'v2' || config.layout === 'auto' ? import('./registry/v2.js') : undefined,
+        config.layout !== 'v2' ? import('./registry/v3/client.js') : undefined,
+        config.layout === 'v2' || config.layout === 'auto' ? import('./registry/v2/client.js') : undefined,
       ]);
       return new Registry(config, {
         ...(v3 && { v3: () => this.closing(new v3.EtcdClient(config.connection)) }),

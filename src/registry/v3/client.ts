@@ -1,18 +1,20 @@
-// The only module that talks to etcd's v3 API (and the only importer of etcd3). Every call has a
-// deadline, pages through large ranges, and turns etcd3's errors into CliErrors in one function.
+// The only module that talks to etcd's v3 API. Every call has a deadline, pages through large ranges,
+// and turns etcd3's errors into CliErrors in one function (etcd3-errors.ts); etcd3 itself is loaded and
+// patched in etcd3-loader.ts. Over 400 lines on purpose: EtcdClient is one thing, requests whose
+// deadlines, member fail-over, paging and write batching share its state and change together.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { isIP } from 'node:net';
 import type * as Etcd3Module from 'etcd3';
-import type { ConnectionConfig } from '../config.js';
-import { AuthError, CliError, QuotaExceededError, RevisionUnavailableError, UnavailableError, UsageError, connectionFailure, fileError } from '../errors.js';
-import { decodeBytes, encodeBytes } from './bytes.js';
-import type { RawKeyValue } from './codec.js';
-import { failover, hedgeDelay, memberOrder, writeAttemptDeadline } from './failover.js';
-import { prefixRangeEnd } from './keys.js';
+import type { ConnectionConfig } from '../../settings/config.js';
+import { QuotaExceededError, UnavailableError, connectionFailure, fileError } from '../../errors.js';
+import { decodeBytes, encodeBytes } from '../bytes.js';
+import type { RawKeyValue } from '../codec.js';
+import { failover, hedgeDelay, memberOrder, writeAttemptDeadline } from '../failover.js';
+import { prefixRangeEnd } from '../keys.js';
+import { describeEndpoints, isTransientClusterError, mapEtcdError, revisionError } from './etcd3-errors.js';
+import { closeNow, etcd3, noopPolicy, withSkipVerify } from './etcd3-loader.js';
 import { type WireKeyValue, type WireRangeResponse, decodeRangeResponse } from './range-wire.js';
 
 /** Keys in the first range request; later pages are sized from the values seen so far. */
@@ -57,187 +59,12 @@ interface Attempt {
 }
 
 
-/** Which etcd endpoints we talk to, for messages. */
-function describeEndpoints(config: ConnectionConfig): string {
-  return config.endpoints.join(',');
-}
-
 function readFile(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
     throw fileError(path, e, flag);
   }
-}
-
-// etcd3 is CommonJS: require() it rather than import it, which spares start-up the ESM loader's scan
-// of its every re-exported module (cjs-module-lexer), ~20 ms of each run.
-const requireHere = createRequire(import.meta.url);
-
-/** etcd3 and its own gRPC and cockatiel instances (we patch and use the ones etcd3 uses). */
-interface Etcd3Modules {
-  etcd3: typeof Etcd3Module;
-  grpc: typeof import('@grpc/grpc-js');
-  cockatiel: typeof import('cockatiel');
-}
-
-/**
- * The build bundles etcd3 with everything it loads into one file (scripts/bundle-etcd3.mjs): ~45 ms
- * less start-up than loading its ~150 modules. Without the bundle (running from src/, in tests),
- * the same packages from node_modules, resolved as etcd3 resolves them.
- */
-function loadEtcd3(): Etcd3Modules {
-  try {
-    return requireHere('../vendor/etcd3.cjs') as Etcd3Modules;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
-  }
-  const requireFromEtcd3 = createRequire(requireHere.resolve('etcd3'));
-  return { etcd3: requireHere('etcd3'), grpc: requireFromEtcd3('@grpc/grpc-js'), cockatiel: requireFromEtcd3('cockatiel') };
-}
-
-const etcd3Modules = loadEtcd3();
-const etcd3 = etcd3Modules.etcd3;
-
-/**
- * grpc-js hands TLS the endpoint's host as the SNI server name even when it is an IP address, which
- * RFC 6066 forbids and Node reports on stderr (DEP0123), breaking a one-line `-o json` error. The
- * server name is dropped for an IP: TLS then checks the certificate against the host, an IP, by its IP
- * SANs. Reaches into grpc-js 1.14's secure connector; if that shape changes, nothing is altered.
- */
-function withoutIpServerName<C extends object>(credentials: C): C {
-  type Connector = { connectionOptions?: { servername?: string } };
-  const creds = credentials as C & { _createSecureConnector?: (...args: unknown[]) => Connector };
-  const create = creds._createSecureConnector;
-  if (typeof create !== 'function') return credentials;
-  creds._createSecureConnector = function (this: unknown, ...args: unknown[]): Connector {
-    const connector = create.apply(this, args);
-    const options = connector.connectionOptions;
-    if (options?.servername !== undefined && isIP(options.servername) !== 0) delete options.servername;
-    return connector;
-  };
-  return credentials;
-}
-
-/**
- * etcd3 builds its TLS credentials itself and offers no way to skip verification; for
- * --insecure-skip-tls-verify we hand grpc-js's createSsl the verify options while etcd3 calls it.
- * Every TLS credential made meanwhile also leaves the server name out for an IP (withoutIpServerName).
- */
-function withSkipVerify<T>(skip: boolean, make: () => T): T {
-  const grpc = etcd3Modules.grpc;
-  const original = grpc.credentials.createSsl;
-  grpc.credentials.createSsl = (root, key, chain) =>
-    withoutIpServerName(original(root ?? null, key ?? null, chain ?? null, skip ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : undefined));
-  try {
-    return make();
-  } finally {
-    grpc.credentials.createSsl = original;
-  }
-}
-
-/**
- * The one mapping from etcd3's errors to micro-reg's exit codes: refused credentials and permissions are
- * 5, anything that means "etcd did not answer" is 4. Errors that are already CliErrors pass through.
- */
-export function mapEtcdError(err: unknown, config: ConnectionConfig): unknown {
-  if (err instanceof CliError) return err;
-  const where = describeEndpoints(config);
-  const message = err instanceof Error ? err.message : String(err);
-  const condition = mapEtcdCondition(message, where);
-  if (condition) return condition;
-  if (err instanceof etcd3.EtcdAuthenticationFailedError || err instanceof etcd3.EtcdUserNotFoundError) {
-    return new AuthError(`etcd at ${where} refused the user name or password`, 'check --user / --password (or ETCD_USERNAME / ETCD_PASSWORD)');
-  }
-  if (err instanceof etcd3.EtcdPermissionDeniedError || err instanceof etcd3.EtcdRoleNotGrantedError) {
-    return new AuthError(`etcd at ${where} denied permission for this operation`, 'the user needs a role that grants access to the registry prefix');
-  }
-  if (err instanceof etcd3.GRPCUnauthenticatedError || err instanceof etcd3.EtcdInvalidAuthTokenError || /user name is empty|authentication is not enabled|invalid auth token/i.test(message)) {
-    const hint = /authentication is not enabled/i.test(message) ? 'this etcd has authentication disabled: drop --user' : 'pass --user user:password';
-    return new AuthError(`etcd at ${where} refused the request: ${message.replace(/^\d+ [A-Z_]+: /, '')}`, hint);
-  }
-  if (
-    err instanceof etcd3.GRPCUnavailableError ||
-    err instanceof etcd3.GRPCDeadlineExceededError ||
-    err instanceof etcd3.GRPCCancelledError ||
-    err instanceof etcd3.ClientClosedError ||
-    /ECONNREFUSED|No connection established|failed to connect|Deadline exceeded|handshake|certificate|Connection dropped/i.test(message)
-  ) {
-    const tlsHint = config.tls
-      ? 'check that etcd serves TLS there and that --cacert / --cert / --key are right'
-      : 'check --endpoints (or MICRO_REGISTRY_ADDRESS) and that etcd is running; for TLS use https://';
-    const worded = connectionFailure(message, { where, timeoutMs: config.timeoutMs, tls: config.tls });
-    return withCause(worded ?? new UnavailableError(`cannot reach etcd at ${where}: ${firstLine(message)}`, tlsHint), err);
-  }
-  // A server that answers HTTP/2 but is not etcd (UNIMPLEMENTED "Received HTTP status code 404"): etcd is not there.
-  const notEtcd = /Received HTTP status code/.test(message) ? connectionFailure(message, { where, timeoutMs: config.timeoutMs, tls: config.tls }) : undefined;
-  if (notEtcd) return withCause(notEtcd, err);
-  return err;
-}
-
-function revisionError(e: unknown, revision: string | undefined): unknown {
-  if (revision === undefined) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  if (/required revision has been compacted/i.test(message)) return new RevisionUnavailableError(revision, 'compacted');
-  if (/required revision is a future revision/i.test(message)) return new RevisionUnavailableError(revision, 'future');
-  return e;
-}
-
-/**
- * Ordinary states of a working etcd that refuse a request: each gets its exit code and one line, never
- * "a bug in micro-reg". (Compaction between pages and the per-transaction operation limit are handled
- * where they occur, in rangePrefix and the batched transactions; these are what is left when they escape.)
- */
-function mapEtcdCondition(message: string, where: string): CliError | undefined {
-  if (/database space exceeded|NOSPACE/i.test(message)) {
-    return new QuotaExceededError(
-      `etcd at ${where} is out of space (mvcc: database space exceeded) and refuses writes`,
-      'an operator must free space: etcdctl compact <revision>, etcdctl defrag, then etcdctl alarm disarm (see etcd\'s "space quota" docs)',
-    );
-  }
-  if (/required revision has been compacted/i.test(message)) {
-    return new UnavailableError(`etcd at ${where} compacted the revision being read (required revision has been compacted)`, 'etcd is compacting faster than micro-reg reads; run the command again');
-  }
-  if (/too many operations in txn request/i.test(message)) {
-    return new UsageError(`etcd at ${where} refused a transaction: too many operations in txn request`, 'etcd\'s --max-txn-ops is lower than 1; ask the operator to raise it');
-  }
-  return undefined;
-}
-
-/** The transport's own error stays attached (shown with --debug). */
-function withCause(mapped: CliError, cause: unknown): CliError {
-  return Object.assign(mapped, { cause });
-}
-
-/** grpc-js wraps the cause ("No connection established. Last error: Error: connect ECONNREFUSED …"); keep the cause. */
-function firstLine(message: string): string {
-  const line = message.split('\n')[0]!.replace(/^\d+ [A-Z_]+: /, '').replace(/ Please report this error.*$/, '');
-  const cause = /Last error: (?:Error: )?(.*?)\.?\s*(?:Resolution note:.*)?$/.exec(line);
-  return cause?.[1] || line;
-}
-
-/** etcd's answers while a cluster has no leader (elections, lost quorum): worth asking again before the deadline. */
-function isTransientClusterError(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : String(err);
-  return /leader changed|no leader|not capable|too many requests|request timed out/i.test(message);
-}
-
-function noopPolicy(): Etcd3Module.IOptions['faultHandling'] extends Partial<{ global: infer P }> | undefined ? P : never {
-  return etcd3Modules.cockatiel.noop;
-}
-
-/**
- * Closes an etcd3 client's gRPC channels at once. etcd3 itself (Host.resetAllServices) leaves a channel
- * that is still connecting open for up to 1 s, which kept a one-shot run alive 1 s after its answer when
- * a member was frozen. Reaches into etcd3 1.1.2's pool; if that shape changes, close() still works, slower.
- */
-function closeNow(client: Etcd3Module.Etcd3): void {
-  type Service = { close(): void } | undefined;
-  const pool = (client as unknown as { pool?: { hosts?: { cachedServices?: Record<string, Service> }[] } }).pool;
-  for (const host of pool?.hosts ?? []) {
-    for (const service of Object.values(host.cachedServices ?? {})) service?.close();
-  }
-  client.close();
 }
 
 export class EtcdClient {
@@ -705,7 +532,7 @@ export class EtcdClient {
   // etcd3's Watcher resumes from the revision in the last response header (ahead of the events delivered
   // while etcd catches a watcher up, so events can be skipped) and backs off up to 30 s between
   // reconnects. micro-reg opens raw watch streams instead and keeps its own resume revision
-  // (src/registry/watch.ts); one stream carries one watch. A stream goes to one member, the one that
+  // (src/registry/watch/pipeline.ts); one stream carries one watch. A stream goes to one member, the one that
   // answered last; when it is lost, or cannot be opened, the next stream goes to the next member, so a
   // watch moves off a dead member instead of asking it again (the pooled client picks a host at random).
 

@@ -1,9 +1,11 @@
 // The etcd v2 keys API as a watch event source (format reference 9): a read, then one long poll per
 // event, fed to the same pipeline as the v3 sources. Loaded only by watches that need it.
-import { UnavailableError } from '../errors.js';
-import type { KeySpace } from './keys.js';
-import { V2ApiError, type V2Client, type V2Event, V2NotServedError, flattenV2, v2RawKeyValue } from './v2.js';
-import { type DeleteReason, type EventSource, type SourceBatch, type SourceChange, describeLoss, retryDelaysMs, wakeableSleep } from './watch.js';
+import { UnavailableError } from '../../errors.js';
+import type { KeySpace } from '../keys.js';
+import type { V2Client } from './client.js';
+import { V2ApiError, type V2Event, V2NotServedError, flattenV2, v2RawKeyValue } from './keys-api.js';
+import type { DeleteReason, EventSource, SourceBatch, SourceChange } from '../watch/pipeline.js';
+import { describeLoss, retryDelaysMs, wakeableSleep } from '../watch/retry.js';
 
 const v2PutActions = new Set(['set', 'create', 'update', 'compareAndSwap']);
 const v2DeleteReasons: Record<string, DeleteReason> = { delete: 'deregistered', compareAndDelete: 'deregistered', expire: 'expired' };

@@ -1,9 +1,9 @@
 // Named contexts, as kubectl has them: the config file's shape, where it lives, which context applies,
-// and the edits `micro-reg config …` makes. Pure: text and values in, values out; src/config-file.ts
+// and the edits `micro-reg config …` makes. Pure: text and values in, values out; src/settings/config-file.ts
 // does the reading and writing.
 import { posix } from 'node:path';
 import type { ContextSettings, Env } from './config.js';
-import { NotFoundError, UsageError } from './errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 
 /** The config file: `{"currentContext": "prod", "contexts": {"prod": {"endpoints": ["10.0.0.1:2379"], …}}}`. */
 export interface ConfigFile {

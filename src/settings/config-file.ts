@@ -1,4 +1,4 @@
-// Reads and writes the contexts file (src/contexts.ts has its shape). Writes are atomic (a temporary
+// Reads and writes the contexts file (src/settings/contexts.ts has its shape). Writes are atomic (a temporary
 // file renamed over the old one) and private (mode 0600), since a context may hold a password.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import type { Env } from './config.js';
 import { type ConfigFile, configFilePath, holdsPassword, parseConfigFile, serializeConfigFile } from './contexts.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 export interface LoadedConfigFile {
   path: string;
