@@ -48,14 +48,17 @@ describe('writes with a frozen member first', () => {
     const prefix = randomPrefix();
     const key = `${prefix}ka/ka-1`;
     // The forwarder is given first and answers: it becomes the member the keepalive uses.
-    const reg = spawnCli(['--endpoints', `${proxy.endpoint},${etcd.endpoint}`, '--timeout', '2s', '--prefix', prefix, 'register', '--name', 'ka', '--address', '10.0.0.2:80', '--id', 'ka-1', '--ttl', '3', '--keepalive']);
+    const reg = spawnCli(['--endpoints', `${proxy.endpoint},${etcd.endpoint}`, '--timeout', '2s', '--prefix', prefix, 'register', '--name', 'ka', '--address', '10.0.0.2:80', '--id', 'ka-1', '--ttl', '6', '--keepalive']);
     const client = etcdClient(etcd.endpoint);
     try {
       await reg.waitForStderr(/keeping lease/);
       const lease = (await client.rangePrefix(key)).kvs[0]!.lease;
       proxy.freeze();
-      // For 4 TTLs the record is there every time we look, on the same lease: renewals moved to the
-      // second member before the lease could run out.
+      // For 2 TTLs the record is there every time we look, on the same lease: renewals moved to the
+      // second member before the lease could run out. (Renewals come every TTL/3 = 2 s; the one that meets
+      // the frozen member waits its 1 s share of --timeout, then goes on: ~3 s to spare on a 6 s lease, so
+      // a loaded machine does not fail it, while a keepalive stuck on the frozen member loses the lease
+      // within the window.)
       const until = Date.now() + 12_000;
       let looks = 0;
       while (Date.now() < until) {
