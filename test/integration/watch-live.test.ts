@@ -1,6 +1,6 @@
 // `watch --live` in a real pseudo-terminal (tmux running the built bin/micro-reg): the table appears,
 // follows changes with colour, and Ctrl-C restores the terminal and exits 0.
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { etcdClient, randomPrefix } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { binPath } from '../helpers/process.js';
@@ -12,10 +12,12 @@ const endpoint = inject('etcdEndpoint');
 describe('watch --live in a terminal', () => {
   const client = etcdClient(endpoint);
   let t: TmuxSession | undefined;
-  afterAll(() => {
-    client.close();
+  // Each test's terminal is closed after it (a second test must not leave the first one's tmux server running).
+  afterEach(() => {
     t?.close();
+    t = undefined;
   });
+  afterAll(() => client.close());
 
   it('draws the nodes, redraws on change, and restores the terminal on Ctrl-C', async () => {
     const prefix = `${randomPrefix()}micro/registry/`;
