@@ -19,6 +19,7 @@ export const maxValueDepth = 64;
  * otherwise survive the fast path and overflow the stack of JSON.stringify in every JSON read.
  */
 export const maxJsonDepth = 2 * maxValueDepth + 3;
+const tooDeep = `the value nests deeper than ${maxJsonDepth} levels (value trees: ${maxValueDepth})`;
 
 /** Up to `limit` + 1 opening brackets counted: nesting can never be deeper than their number. */
 function openingBrackets(text: string, limit: number): number {
@@ -207,24 +208,32 @@ function decodeFields(parsed: Json, where: Where): Service | string {
 export function decodeService(raw: string | Uint8Array): Decoded<Service> {
   // Bytes that are not UTF-8 stay visible (shown as \xff), not turned into U+FFFD (src/registry/bytes.ts).
   const text = typeof raw === 'string' ? raw : decodeBytes(raw);
-  if (nestsDeeperThan(text, maxJsonDepth)) return { ok: false, reason: `the value nests deeper than ${maxJsonDepth} levels (value trees: ${maxValueDepth})` };
+  if (nestsDeeperThan(text, maxJsonDepth)) return { ok: false, reason: tooDeep };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return { ok: false, reason: text.trim() === '' ? 'the value is empty' : 'the value is not JSON' };
   }
+  // Something wrong is looked at again in a fresh copy, parsed from the text.
+  return decodeParsed(parsed, () => JSON.parse(text) as Json);
+}
+
+/**
+ * A parsed value as a go-micro Service: the fast path first (no field paths are built while all is
+ * well); when something is wrong, `freshCopy()` decoded again, naming where (the fast path may have
+ * normalised the first copy in place).
+ */
+function decodeParsed(parsed: unknown, freshCopy: () => Json): Decoded<Service> {
   if (!isObject(parsed)) return { ok: false, reason: `the value is ${describe(parsed)}, not a JSON object` };
   try {
-    // Fast path: no field paths are built while all is well.
     const out = decodeFields(parsed, null);
     return typeof out === 'string' ? { ok: false, reason: out } : { ok: true, value: out };
   } catch (e) {
     if (!(e instanceof DecodeError)) return { ok: false, reason: `the value cannot be decoded (${(e as Error).message})` };
   }
-  // Something is wrong: decode a fresh copy again, naming where.
   try {
-    const out = decodeFields(JSON.parse(text) as Json, '');
+    const out = decodeFields(freshCopy(), '');
     return typeof out === 'string' ? { ok: false, reason: out } : { ok: true, value: out };
   } catch (e) {
     if (e instanceof DecodeError) return { ok: false, reason: e.message };
@@ -238,15 +247,21 @@ export function decodeService(raw: string | Uint8Array): Decoded<Service> {
  * parsing it again. The value may be normalised in place. Errors name the field, as decodeService's do.
  */
 export function decodeServiceValue(parsed: unknown): Decoded<Service> {
-  if (!isObject(parsed)) return { ok: false, reason: `the value is ${describe(parsed)}, not a JSON object` };
-  try {
-    const out = decodeFields(parsed, null);
-    return typeof out === 'string' ? { ok: false, reason: out } : { ok: true, value: out };
-  } catch (e) {
-    if (!(e instanceof DecodeError)) return { ok: false, reason: `the value cannot be decoded (${(e as Error).message})` };
+  // The same bound as on stored values: a file must not make apply write what reads refuse.
+  if (parsedDeeperThan(parsed, maxJsonDepth)) return { ok: false, reason: tooDeep };
+  return decodeParsed(parsed, () => JSON.parse(JSON.stringify(parsed)) as Json);
+}
+
+/** True when a parsed value nests objects and arrays deeper than `limit` levels (iterative: nothing to overflow). */
+function parsedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
-  // Something is wrong: the slow path, which names where.
-  return decodeService(JSON.stringify(parsed));
+  return false;
 }
 
 /** Nesting depth at the end of a JSON text's prefix, and whether it ends inside a string. */

@@ -179,30 +179,28 @@ export function parsePath(text: string, base = 0): Path {
     return seg;
   };
 
+  // What follows `.` or `..`: a bracket (read as its own segment next), `*`, or a field name.
+  const afterDot = (): void => {
+    if (text[i] === '[') return;
+    if (text[i] === '*') {
+      i++;
+      segments.push({ kind: 'wildcard' });
+      return;
+    }
+    segments.push({ kind: 'field', names: [readName()] });
+  };
   while (i < text.length) {
     const c = text[i];
     if (c === '.') {
       if (text[i + 1] === '.') {
         i += 2;
         segments.push({ kind: 'recursive' });
-        if (text[i] === '[') continue;
-        if (text[i] === '*') {
-          i++;
-          segments.push({ kind: 'wildcard' });
-          continue;
-        }
-        segments.push({ kind: 'field', names: [readName()] });
+        afterDot();
         continue;
       }
       i++;
       if (i >= text.length) break; // `.` alone: the current item
-      if (text[i] === '[') continue;
-      if (text[i] === '*') {
-        i++;
-        segments.push({ kind: 'wildcard' });
-        continue;
-      }
-      segments.push({ kind: 'field', names: [readName()] });
+      afterDot();
     } else if (c === '[') {
       segments.push(readBracket());
     } else if (segments.length === 0 && i === (fromRoot || text[0] === '@' ? 1 : 0) && fieldChar.test(c!)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, decodeService, encodeService, goJson, groupServices, layoutFieldOrder, maxJsonDepth, maxValueDepth } from '../../src/registry/codec.js';
+import { decodeRecord, decodeService, decodeServiceValue, encodeService, goJson, groupServices, layoutFieldOrder, maxJsonDepth, maxValueDepth } from '../../src/registry/codec.js';
 import { keySpace } from '../../src/registry/keys.js';
 import type { NodeRecord } from '../../src/registry/model.js';
 import { loadFixtures } from '../helpers/fixtures.js';
@@ -87,6 +87,14 @@ describe('malformed values are classified, never thrown', () => {
     const d = decodeService(`{"name":"s","endpoints":[{"name":"e","request":${tree}}],"nodes":[{"id":"n"}]}`);
     expect(d.ok).toBe(false);
     if (!d.ok) expect(d.reason).toContain(`deeper than ${maxJsonDepth} levels (value trees: ${maxValueDepth})`);
+  });
+
+  it('holds a parsed value (a record of a file for apply or diff) to the same bound as a stored one', () => {
+    const tree = (depth: number): string => `${'{"name":"x","type":"x","values":['.repeat(depth - 1)}{"name":"x","type":"x","values":[]}${']}'.repeat(depth - 1)}`;
+    const service = (request: string): unknown => JSON.parse(`{"name":"s","endpoints":[{"name":"e","request":${request}}],"nodes":[{"id":"n"}]}`);
+    expect(decodeServiceValue(service(tree(maxValueDepth))).ok).toBe(true);
+    expect(decodeServiceValue(service(tree(maxValueDepth + 1)))).toMatchObject({ ok: false, reason: expect.stringContaining('nests deeper') });
+    expect(decodeServiceValue(JSON.parse(`{"name":"s","nodes":[{"id":"n"}],"x":${'['.repeat(5000)}${']'.repeat(5000)}}`))).toMatchObject({ ok: false, reason: expect.stringContaining('nests deeper') });
   });
 
   it('takes a value tree of exactly the limit and refuses one level more, and any JSON nested as deep', () => {
